@@ -1,0 +1,518 @@
+#include "cli/Cli.h"
+
+#include "ingest/Indexer.h"
+#include "redact/Redactor.h"
+#include "search/Search.h"
+#include "store/Store.h"
+#include "util/Time.h"
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <set>
+#include <unistd.h>
+
+namespace mantra::cli {
+namespace {
+
+using nlohmann::json;
+
+const char *kUsage = R"(mantra — a history viewer for AI coding sessions
+
+Usage:
+  mantra index    [--json] [PATH...]       index sessions (default: every agent's folders)
+  mantra sessions [--json] [--agent A] [--project DIR] [--limit N]
+  mantra show     [--json] [--all] [--full] SESSION [--from N] [--to M]
+  mantra search   [--json] [--limit N] QUERY...
+  mantra help | --version
+
+Options for every command:
+  --db PATH    the database (default $MANTRA_DB, else $XDG_DATA_HOME/mantra/mantra.db)
+  --json       machine-readable output on stdout
+
+SESSION is a session id ("claude:3f2a…"), a native id, or a unique prefix of either.
+QUERY: words (all must match), "exact phrases", prefix*.
+)";
+
+struct Args {
+  std::string command;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options; // --name value
+  std::set<std::string> flags;                // --name
+  std::string error;
+};
+
+// Options taking a value; everything else starting with -- is a flag.
+const std::set<std::string> kValued = {"--db", "--agent", "--project", "--limit", "--from", "--to"};
+const std::set<std::string> kFlags = {"--json", "--all", "--full", "--help", "-h"};
+
+Args parse(int argc, char **argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s == "--") {
+      for (++i; i < argc; ++i)
+        a.positional.push_back(argv[i]);
+      break;
+    }
+    const bool longOpt = s.rfind("--", 0) == 0;
+    if (a.command == "search" && !longOpt && s.size() > 1 && s[0] == '-' && s != "-h") {
+      a.positional.push_back(s); // "-word" belongs to the query
+      continue;
+    }
+    if (s.size() > 1 && s[0] == '-') {
+      std::string name = s, value;
+      bool hasValue = false;
+      if (auto eq = s.find('='); eq != std::string::npos && s.rfind("--", 0) == 0) {
+        name = s.substr(0, eq);
+        value = s.substr(eq + 1);
+        hasValue = true;
+      }
+      if (kValued.count(name)) {
+        if (!hasValue) {
+          if (i + 1 >= argc) {
+            a.error = name + " needs a value";
+            return a;
+          }
+          value = argv[++i];
+        }
+        a.options[name] = value;
+        continue;
+      }
+      if (kFlags.count(name) && !hasValue) {
+        a.flags.insert(name);
+        continue;
+      }
+      a.error = "unknown option " + s;
+      return a;
+    }
+    if (a.command.empty())
+      a.command = s;
+    else
+      a.positional.push_back(s);
+  }
+  return a;
+}
+
+bool intOption(const Args &a, const std::string &name, int64_t &out, std::string &err) {
+  auto it = a.options.find(name);
+  if (it == a.options.end())
+    return true;
+  try {
+    size_t used = 0;
+    out = std::stoll(it->second, &used);
+    if (used != it->second.size())
+      throw std::invalid_argument("x");
+  } catch (...) {
+    err = name + ": expected an integer, got '" + it->second + "'";
+    return false;
+  }
+  return true;
+}
+
+int fail(const Error &e) {
+  std::cerr << "mantra: " << e.message << "\n";
+  return 1;
+}
+
+int usage(const std::string &msg) {
+  std::cerr << "mantra: " << msg << "\n(see 'mantra help')\n";
+  return 2;
+}
+
+std::string localTime(std::optional<int64_t> ms, bool seconds = false) {
+  if (!ms)
+    return std::string(seconds ? 19 : 16, ' ');
+  const std::time_t t = static_cast<std::time_t>(*ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+json isoOrNull(std::optional<int64_t> ms) { return ms ? json(formatIsoTime(*ms)) : json(nullptr); }
+
+json sessionJson(const SessionRow &s) {
+  json j = {{"id", s.id},
+            {"agent", s.agent},
+            {"project", s.project},
+            {"title", s.title},
+            {"branch", s.branch},
+            {"started", isoOrNull(s.started)},
+            {"ended", isoOrNull(s.ended)},
+            {"events", s.events}};
+  if (!s.model.empty())
+    j["model"] = s.model;
+  if (!s.version.empty())
+    j["version"] = s.version;
+  if (!s.parentId.empty())
+    j["parent"] = s.parentId;
+  if (s.isSubagent)
+    j["subagent"] = true;
+  return j;
+}
+
+json eventJson(const Event &e) {
+  json j = {{"seq", e.seq}, {"kind", toString(e.kind)}};
+  if (e.time)
+    j["time"] = formatIsoTime(*e.time);
+  if (!e.text.empty())
+    j["text"] = e.text;
+  if (!e.tool.empty())
+    j["tool"] = e.tool;
+  if (!e.path.empty())
+    j["path"] = e.path;
+  if (!e.command.empty())
+    j["command"] = e.command;
+  if (e.exitCode)
+    j["exitCode"] = *e.exitCode;
+  if (e.isError)
+    j["isError"] = true;
+  return j;
+}
+
+void printJson(const json &j) {
+  std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
+// The short form of a session id for tables: agent + first 8 characters of the native id.
+std::string shortId(const std::string &id) {
+  const auto colon = id.find(':');
+  if (colon == std::string::npos)
+    return id.substr(0, 16);
+  const std::string native = id.substr(colon + 1);
+  const size_t keep = native.rfind("agent-", 0) == 0 ? 14 : 8;
+  return id.substr(0, colon + 1) + native.substr(0, keep);
+}
+
+std::string homeRelative(const std::string &path) {
+  const char *home = std::getenv("HOME");
+  if (home && *home) {
+    const std::string h = home;
+    if (path.rfind(h + "/", 0) == 0)
+      return "~" + path.substr(h.size());
+  }
+  return path;
+}
+
+Expected<std::unique_ptr<Store>> openStore(const Args &a) {
+  auto it = a.options.find("--db");
+  return Store::open(it != a.options.end() ? it->second : defaultDatabasePath());
+}
+
+// --- index ---------------------------------------------------------------------------------
+
+int cmdIndex(const Args &a) {
+  auto store = openStore(a);
+  if (!store)
+    return fail(store.error());
+  Redactor redactor;
+  Indexer indexer(**store, redactor, makeAdapters());
+  const bool asJson = a.flags.count("--json");
+  const bool bar = !asJson && ::isatty(STDERR_FILENO);
+  auto progress = [&](const IndexProgress &p) {
+    if (!bar)
+      return;
+    const int width = 30;
+    const double frac = p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 1.0;
+    const int filled = static_cast<int>(frac * width);
+    std::fprintf(stderr, "\r[%-*s] %3d%%  %lld/%lld files  %.1f MB", width,
+                 std::string(static_cast<size_t>(filled), '#').c_str(),
+                 static_cast<int>(frac * 100), static_cast<long long>(p.filesDone),
+                 static_cast<long long>(p.filesTotal), double(p.bytesDone) / 1e6);
+    std::fflush(stderr);
+  };
+  auto report = indexer.run(a.positional, progress);
+  if (bar)
+    std::fprintf(stderr, "\r\033[K");
+  if (!report)
+    return fail(report.error());
+  const IndexReport &r = *report;
+  if (asJson) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto &e : r.errors)
+      errors.push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
+    printJson({{"sessions", r.totals.sessions},
+               {"events", r.totals.events},
+               {"sources", r.totals.sources},
+               {"skipped", r.skipped},
+               {"unknown", r.unknown},
+               {"added", r.eventsAdded},
+               {"filesRead", r.filesRead},
+               {"bytesRead", r.bytesRead},
+               {"errors", errors},
+               {"seconds", r.seconds},
+               {"database", (*store)->path()}});
+    return 0;
+  }
+  std::printf("Indexed %lld session files (%lld with new data, %.1f MB read) in %.2f s.\n",
+              static_cast<long long>(r.filesSeen), static_cast<long long>(r.filesRead),
+              double(r.bytesRead) / 1e6, r.seconds);
+  std::printf("Database %s: %lld sessions, %lld events (%lld new).\n", (*store)->path().c_str(),
+              static_cast<long long>(r.totals.sessions), static_cast<long long>(r.totals.events),
+              static_cast<long long>(r.eventsAdded));
+  if (r.unknown)
+    std::printf("%lld records of unknown types kept as raw meta events.\n",
+                static_cast<long long>(r.unknown));
+  for (const auto &e : r.errors) {
+    if (e.line > 0)
+      std::fprintf(stderr, "%s:%lld: %s\n", e.file.c_str(), static_cast<long long>(e.line),
+                   e.message.c_str());
+    else
+      std::fprintf(stderr, "%s: %s\n", e.file.c_str(), e.message.c_str());
+  }
+  if (r.filesSeen == 0 && a.positional.empty())
+    std::printf("No sessions found. Looked in the Claude Code folders ($CLAUDE_CONFIG_DIR/projects,"
+                " ~/.claude/projects, ~/.config/claude/projects).\n");
+  return 0;
+}
+
+// --- sessions ------------------------------------------------------------------------------
+
+int cmdSessions(const Args &a) {
+  SessionFilter f;
+  int64_t limit = 20;
+  std::string err;
+  if (!intOption(a, "--limit", limit, err))
+    return usage(err);
+  if (limit <= 0)
+    return usage("--limit: must be positive");
+  f.limit = static_cast<int>(limit);
+  if (auto it = a.options.find("--agent"); it != a.options.end())
+    f.agent = it->second;
+  if (auto it = a.options.find("--project"); it != a.options.end()) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(it->second, ec);
+    f.project = ec ? it->second : abs.lexically_normal().string();
+  }
+  if (!a.positional.empty())
+    return usage("sessions takes no arguments (did you mean 'mantra show " + a.positional[0] +
+                 "'?)");
+  auto store = openStore(a);
+  if (!store)
+    return fail(store.error());
+  auto rows = (*store)->sessions(f);
+  if (!rows)
+    return fail(rows.error());
+  if (a.flags.count("--json")) {
+    json list = json::array();
+    for (const auto &s : *rows)
+      list.push_back(sessionJson(s));
+    printJson({{"sessions", list}});
+    return 0;
+  }
+  if (rows->empty()) {
+    std::printf("No sessions. Run 'mantra index' first.\n");
+    return 0;
+  }
+  for (const auto &s : *rows) {
+    std::string where = homeRelative(s.project);
+    if (!s.branch.empty())
+      where += " (" + s.branch + ")";
+    std::printf("%s  %-24s %5lld steps  %s\n", localTime(s.ended ? s.ended : s.started).c_str(),
+                shortId(s.id).c_str(), static_cast<long long>(s.events), where.c_str());
+    std::printf("    %s%s\n", s.isSubagent ? "[sub-agent] " : "",
+                s.title.empty() ? "(untitled)" : s.title.c_str());
+  }
+  return 0;
+}
+
+// --- show ----------------------------------------------------------------------------------
+
+void printIndented(const std::string &text, size_t maxLines) {
+  size_t start = 0, lines = 0;
+  while (start <= text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos)
+      nl = text.size();
+    if (lines == maxLines) {
+      size_t rest = 1;
+      for (size_t i = nl; i < text.size(); ++i)
+        rest += text[i] == '\n';
+      std::printf("    … %zu more lines (--full shows all)\n", rest);
+      return;
+    }
+    std::printf("    %.*s\n", static_cast<int>(nl - start), text.data() + start);
+    ++lines;
+    start = nl + 1;
+  }
+}
+
+int cmdShow(const Args &a) {
+  if (a.positional.size() != 1)
+    return usage("show needs exactly one SESSION");
+  int64_t from = 1, to = INT64_MAX;
+  std::string err;
+  if (!intOption(a, "--from", from, err) || !intOption(a, "--to", to, err))
+    return usage(err);
+  auto store = openStore(a);
+  if (!store)
+    return fail(store.error());
+  auto s = (*store)->session(a.positional[0]);
+  if (!s)
+    return fail(s.error());
+  auto events = (*store)->events(s->id, from, to);
+  if (!events)
+    return fail(events.error());
+  if (a.flags.count("--json")) {
+    json list = json::array();
+    for (const auto &e : *events)
+      list.push_back(eventJson(e));
+    printJson({{"session", sessionJson(*s)}, {"events", list}});
+    return 0;
+  }
+  const bool all = a.flags.count("--all"), full = a.flags.count("--full");
+  const size_t maxLines = full ? SIZE_MAX : 12;
+  std::printf("%s  %s\n", s->id.c_str(), s->title.c_str());
+  std::printf("%s%s%s%s, %s → %s, %lld steps\n\n", homeRelative(s->project).c_str(),
+              s->branch.empty() ? "" : (" (" + s->branch + ")").c_str(),
+              s->model.empty() ? "" : ", ", s->model.c_str(), localTime(s->started).c_str(),
+              localTime(s->ended).c_str(), static_cast<long long>(s->events));
+  for (const auto &e : *events) {
+    if (e.kind == EventKind::Meta && !all)
+      continue;
+    std::string head = "#" + std::to_string(e.seq) + "  " + localTime(e.time, true).substr(11) +
+                       "  " + std::string(toString(e.kind));
+    switch (e.kind) {
+    case EventKind::Shell:
+      head += "  $ " + e.command;
+      if (e.exitCode)
+        head += "  (exit " + std::to_string(*e.exitCode) + ")";
+      else if (e.isError)
+        head += "  (failed)";
+      break;
+    case EventKind::Edit:
+      head += "  " + e.tool + " " + e.path + (e.isError ? "  (failed)" : "");
+      break;
+    case EventKind::ToolCall:
+    case EventKind::ToolResult:
+    case EventKind::Meta:
+      if (!e.tool.empty())
+        head += "  " + e.tool;
+      if (e.isError)
+        head += "  (error)";
+      break;
+    default:
+      break;
+    }
+    std::printf("%s\n", head.c_str());
+    const bool prose = e.kind == EventKind::User || e.kind == EventKind::Assistant ||
+                       e.kind == EventKind::Summary;
+    if (!e.text.empty())
+      printIndented(e.text, prose ? SIZE_MAX : maxLines);
+  }
+  return 0;
+}
+
+// --- search --------------------------------------------------------------------------------
+
+std::string renderSnippet(const SearchHit &h, bool color) {
+  // Offsets are in code points; walk the UTF-8 string counting them.
+  std::string out;
+  const std::string open = color ? "\033[1;33m" : "[", close = color ? "\033[0m" : "]";
+  int cp = 0;
+  size_t hi = 0;
+  for (size_t i = 0; i <= h.snippet.size(); ++i) {
+    const bool boundary =
+        i == h.snippet.size() || (static_cast<unsigned char>(h.snippet[i]) & 0xC0) != 0x80;
+    if (boundary) {
+      for (const auto &[s, e] : h.highlights) {
+        if (e == cp && s != e)
+          out += close;
+      }
+      for (; hi < h.highlights.size() && h.highlights[hi].first == cp; ++hi)
+        out += open;
+      if (i < h.snippet.size())
+        ++cp;
+    }
+    if (i < h.snippet.size())
+      out += h.snippet[i];
+  }
+  return out;
+}
+
+int cmdSearch(const Args &a) {
+  int64_t limit = 20;
+  std::string err;
+  if (!intOption(a, "--limit", limit, err))
+    return usage(err);
+  if (limit <= 0)
+    return usage("--limit: must be positive");
+  std::string query;
+  for (const auto &p : a.positional)
+    query += (query.empty() ? "" : " ") + p;
+  if (query.empty())
+    return usage("search needs a QUERY");
+  auto store = openStore(a);
+  if (!store)
+    return fail(store.error());
+  SearchOptions opts;
+  opts.query = query;
+  opts.limit = static_cast<int>(limit);
+  const int64_t t0 = nowMs();
+  auto hits = search(**store, opts);
+  if (!hits)
+    return hits.error().code == ErrorCode::Parse ? usage(hits.error().message)
+                                                 : fail(hits.error());
+  if (a.flags.count("--json")) {
+    json list = json::array();
+    for (const auto &h : *hits) {
+      json hl = json::array();
+      for (const auto &[s, e] : h.highlights)
+        hl.push_back({s, e});
+      list.push_back({{"session", h.sessionId},
+                      {"seq", h.seq},
+                      {"kind", toString(h.kind)},
+                      {"agent", h.agent},
+                      {"title", h.title},
+                      {"project", h.project},
+                      {"time", isoOrNull(h.time)},
+                      {"snippet", h.snippet},
+                      {"highlights", hl},
+                      {"score", h.score}});
+    }
+    printJson({{"hits", list}, {"query", query}, {"ms", nowMs() - t0}});
+    return 0;
+  }
+  if (hits->empty()) {
+    std::printf("No matches for %s.\n", query.c_str());
+    return 0;
+  }
+  const bool color = ::isatty(STDOUT_FILENO);
+  for (const auto &h : *hits) {
+    std::printf("%s #%lld %s  %s  %s\n", shortId(h.sessionId).c_str(),
+                static_cast<long long>(h.seq), std::string(toString(h.kind)).c_str(),
+                localTime(h.time).c_str(), h.title.c_str());
+    std::printf("    %s\n", renderSnippet(h, color).c_str());
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Args a = parse(argc, argv);
+  if (!a.error.empty())
+    return usage(a.error);
+  if (a.command == "--version" || a.command == "version") {
+    std::printf("mantra %s\n", MANTRA_VERSION);
+    return 0;
+  }
+  if (a.command.empty() || a.command == "help" || a.flags.count("--help") || a.flags.count("-h")) {
+    std::fputs(kUsage, a.command.empty() ? stderr : stdout);
+    return a.command.empty() ? 2 : 0;
+  }
+  if (a.command == "index")
+    return cmdIndex(a);
+  if (a.command == "sessions")
+    return cmdSessions(a);
+  if (a.command == "show")
+    return cmdShow(a);
+  if (a.command == "search")
+    return cmdSearch(a);
+  return usage("unknown command '" + a.command + "'");
+}
+
+} // namespace mantra::cli

@@ -1,0 +1,63 @@
+// The adapter interface: one implementation per agent, translating that agent's files into the
+// normalized model (model/Model.h) and nothing else — no SQL, no redaction, no I/O beyond what
+// the Indexer hands it. A new agent is one adapter file, one line in makeAdapters(), and a
+// fixture folder.
+#pragma once
+
+#include "model/Model.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mantra {
+
+// Where an adapter sends what it parsed. Implemented by the Indexer.
+class Sink {
+public:
+  virtual ~Sink() = default;
+  // Metadata about a session, as far as the current record tells it (merged by the receiver).
+  virtual void session(const SessionInfo &info) = 0;
+  // A new event, or — kind ToolResult with a callId — the result of an earlier call, which the
+  // receiver merges into a shell or edit event or stores as its own tool_result step.
+  virtual void event(Event &&e) = 0;
+  virtual void titleHint(TitleHint &&hint) = 0;
+  // A problem with one line that did not stop the file: "invalid JSON: …".
+  virtual void problem(int64_t line, std::string message) = 0;
+  // A record of a type the adapter does not know; it has been kept as a raw meta event.
+  virtual void unknownRecord() = 0;
+};
+
+// Parses one source file, one complete line at a time, from where the last run stopped.
+class FileParser {
+public:
+  virtual ~FileParser() = default;
+  // `text` is one line without its newline; `lineNo` counts from 1 in the whole file.
+  virtual void line(std::string_view text, int64_t lineNo, Sink &sink) = 0;
+  // State to resume after the last line given, stored with the source. Small JSON.
+  virtual nlohmann::json state() const = 0;
+};
+
+class Adapter {
+public:
+  virtual ~Adapter() = default;
+  // The agent's name on the CLI and the wire: "claude", "codex", …
+  virtual std::string_view agent() const = 0;
+  // Folders where this agent keeps sessions on this machine, honouring its environment
+  // variables. Folders that do not exist may be listed; the caller skips them.
+  virtual std::vector<std::filesystem::path> roots() const = 0;
+  // How sure the adapter is that `path` is one of its session files: 0 = not its file,
+  // higher = surer. `head` holds the file's first bytes (up to 4 KiB).
+  virtual int claims(const std::filesystem::path &path, std::string_view head) const = 0;
+  // A parser for `path`, resuming from `state` (null for a new file). Never fails: problems are
+  // reported line by line through the Sink.
+  virtual std::unique_ptr<FileParser> open(const std::filesystem::path &path,
+                                           const nlohmann::json &state) const = 0;
+};
+
+// Every adapter Mantra ships, in a fixed order.
+std::vector<std::unique_ptr<Adapter>> makeAdapters();
+
+} // namespace mantra

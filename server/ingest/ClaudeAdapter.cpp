@@ -1,0 +1,617 @@
+// Claude Code transcripts: one JSON record a line. Each assistant API response is split over
+// several lines (one content block each); tool results come back as `user` records holding
+// `tool_result` blocks plus a `toolUseResult` sibling with the structured result. The mapping:
+//
+//   user (typed prompt)            -> user        (slash commands as "/name args")
+//   user (isMeta, wrappers)        -> meta
+//   user (isCompactSummary)        -> summary
+//   user tool_result               -> tool_result, merged by the store into its shell/edit call
+//   assistant text/thinking        -> assistant / reasoning
+//   assistant tool_use Bash        -> shell   (command; output and exit code from the result)
+//   assistant tool_use Edit, …     -> edit    (path, old/new text; toolUseResult kept for the
+//                                              timeline: originalFile, structuredPatch)
+//   assistant tool_use (other)     -> tool_call
+//   system, file-history-snapshot,
+//   hook attachments, pr-link      -> meta
+//   summary / custom-title / ai-title -> session title (summary by leafUuid, possibly another file)
+//   queued_command attachment      -> user
+//   bookkeeping (queue-operation, last-prompt, mode, progress, listings, reminders) -> nothing
+//   anything else                  -> meta with the raw record, counted as unknown
+#include "ingest/ClaudeAdapter.h"
+
+#include "ingest/Json.h"
+#include "util/Time.h"
+
+#include <cstdlib>
+#include <unordered_set>
+
+namespace mantra {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::unordered_set<std::string> kIgnoredTypes = {
+    "queue-operation", "last-prompt", "mode", "permission-mode", "progress", "agent-name",
+    "agent-setting", "worktree-state", "deferred_tools_delta", "relocated", "frame-link",
+    "bridge-session", "atis-latch", "started", "result"};
+
+// Attachments that only feed the model context (listings, reminders): not steps of the session.
+const std::unordered_set<std::string> kIgnoredAttachments = {
+    "agent_listing_delta", "skill_listing", "deferred_tools_delta", "mcp_instructions_delta",
+    "task_reminder", "todo_reminder", "date_change", "batching_reminder_sent",
+    "silent_turn_reminder", "total_tokens_reminder", "budget_usd", "command_permissions",
+    "nested_memory", "dynamic_skill", "invoked_skills", "auto_mode", "plan_mode",
+    "plan_mode_exit", "ultra_effort_enter", "ultra_effort_exit", "read_truncation_notice",
+    "compact_file_reference", "task_status"};
+
+bool isUuid(std::string_view s) {
+  if (s.size() != 36)
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c)))
+      return false;
+  }
+  return true;
+}
+
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+std::string trim(std::string_view s) {
+  size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a])))
+    ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])))
+    --b;
+  return std::string(s.substr(a, b - a));
+}
+
+// The inner text of <tag>…</tag> in s, or "" when absent.
+std::string tagText(std::string_view s, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+  const size_t a = s.find(open);
+  if (a == std::string_view::npos)
+    return {};
+  const size_t b = s.find(close, a + open.size());
+  if (b == std::string_view::npos)
+    return {};
+  return trim(s.substr(a + open.size(), b - a - open.size()));
+}
+
+// A one-line title from a prompt: first non-empty line, at most ~80 characters, cut at a word.
+std::string titleFrom(std::string_view prompt) {
+  std::string t = trim(prompt);
+  if (auto nl = t.find('\n'); nl != std::string::npos)
+    t = trim(t.substr(0, nl));
+  constexpr size_t kMax = 80;
+  if (t.size() > kMax) {
+    size_t cut = t.rfind(' ', kMax);
+    if (cut == std::string::npos || cut < kMax / 2)
+      cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80)
+      --cut; // never split a UTF-8 sequence
+    t = t.substr(0, cut) + "…";
+  }
+  return t;
+}
+
+// Text of a message content: a string, or the text blocks of an array (images as "[image]").
+std::string contentText(const json &content) {
+  if (content.is_string())
+    return content.get<std::string>();
+  std::string out;
+  if (!content.is_array())
+    return out;
+  for (const auto &b : content) {
+    const std::string &type = js::str(b, "type");
+    std::string piece;
+    if (type == "text")
+      piece = js::str(b, "text");
+    else if (type == "image")
+      piece = "[image]";
+    else if (b.is_string())
+      piece = b.get<std::string>();
+    if (piece.empty())
+      continue;
+    if (!out.empty())
+      out += "\n";
+    out += piece;
+  }
+  return out;
+}
+
+// N from a leading "Exit code N" (optionally after "Error: "), as Claude Code writes a failed
+// Bash result.
+std::optional<int> exitCodePrefix(std::string_view s) {
+  if (startsWith(s, "Error: "))
+    s.remove_prefix(7);
+  if (!startsWith(s, "Exit code "))
+    return std::nullopt;
+  s.remove_prefix(10);
+  int v = 0;
+  size_t n = 0;
+  while (n < s.size() && n < 6 && s[n] >= '0' && s[n] <= '9')
+    v = v * 10 + (s[n++] - '0');
+  if (n == 0)
+    return std::nullopt;
+  return v;
+}
+
+EventKind kindForTool(const std::string &name) {
+  if (name == "Bash" || name == "bash")
+    return EventKind::Shell;
+  if (name == "Edit" || name == "MultiEdit" || name == "Write" || name == "NotebookEdit")
+    return EventKind::Edit;
+  return EventKind::ToolCall;
+}
+
+// Searchable text for a generic tool call: its string inputs, one per line.
+std::string toolInputText(const json &input) {
+  if (input.is_string())
+    return input.get<std::string>();
+  std::string out;
+  if (!input.is_object())
+    return out;
+  for (const auto &[k, v] : input.items()) {
+    if (!v.is_string() || v.get_ref<const std::string &>().empty())
+      continue;
+    if (!out.empty())
+      out += "\n";
+    out += v.get<std::string>();
+  }
+  return out;
+}
+
+class ClaudeParser : public FileParser {
+public:
+  ClaudeParser(const fs::path &path, const json &state) : path_(path) {
+    const std::string stem = path.stem().string();
+    if (startsWith(stem, "agent-")) {
+      subagent_ = true;
+      nativeId_ = stem;
+      // 2.1 layout: <parent>/subagents/agent-<id>.jsonl
+      if (path.parent_path().filename() == "subagents")
+        parentNative_ = path.parent_path().parent_path().filename().string();
+    } else if (isUuid(stem)) {
+      nativeId_ = stem;
+    }
+    if (state.is_object()) {
+      if (auto s = js::str(state, "native"); !s.empty())
+        nativeId_ = s;
+      if (auto s = js::str(state, "parent"); !s.empty())
+        parentNative_ = s;
+      titled_ = js::flag(state, "titled");
+    }
+  }
+
+  json state() const override {
+    json s = json::object();
+    if (!nativeId_.empty())
+      s["native"] = nativeId_;
+    if (!parentNative_.empty())
+      s["parent"] = parentNative_;
+    s["titled"] = titled_;
+    return s;
+  }
+
+  void line(std::string_view text, int64_t lineNo, Sink &sink) override {
+    if (trim(text).empty())
+      return;
+    json r = json::parse(text, nullptr, false);
+    if (r.is_discarded()) {
+      // Re-parse with exceptions only on the failure path, for a message that says where.
+      std::string why = "invalid JSON";
+      try {
+        json unused = json::parse(text);
+        (void)unused;
+      } catch (const json::parse_error &e) {
+        why = std::string("invalid JSON: ") + e.what();
+      }
+      sink.problem(lineNo, why);
+      return;
+    }
+    if (!r.is_object()) {
+      sink.problem(lineNo, "expected a JSON object, got " + std::string(r.type_name()));
+      return;
+    }
+    record(r, lineNo, sink);
+  }
+
+private:
+  // The Mantra session id for this file, fixing the native id from the first record when the
+  // file name does not carry it.
+  const std::string &sessionFor(const json &r) {
+    if (nativeId_.empty()) {
+      nativeId_ = js::str(r, "sessionId");
+      if (nativeId_.empty())
+        nativeId_ = path_.stem().string();
+    }
+    if (subagent_ && parentNative_.empty()) {
+      const std::string &sid = js::str(r, "sessionId");
+      if (!sid.empty() && !startsWith(sid, "agent-"))
+        parentNative_ = sid;
+    }
+    if (sessionId_.empty())
+      sessionId_ = "claude:" + nativeId_;
+    return sessionId_;
+  }
+
+  void announce(const json &r, std::optional<int64_t> t, Sink &sink) {
+    SessionInfo s;
+    s.id = sessionFor(r);
+    s.agent = "claude";
+    s.nativeId = nativeId_;
+    s.project = js::str(r, "cwd");
+    s.branch = js::str(r, "gitBranch");
+    s.version = js::str(r, "version");
+    const json &msg = js::get(r, "message");
+    s.model = js::str(msg, "model");
+    if (s.model == "<synthetic>")
+      s.model.clear();
+    if (subagent_) {
+      s.isSubagent = true;
+      if (!parentNative_.empty())
+        s.parentId = "claude:" + parentNative_;
+    }
+    s.started = s.ended = t;
+    sink.session(s);
+  }
+
+  Event base(const json &r, EventKind kind, std::optional<int64_t> t) {
+    Event e;
+    e.sessionId = sessionId_;
+    e.kind = kind;
+    e.time = t;
+    e.uuid = js::str(r, "uuid");
+    return e;
+  }
+
+  void emit(Event &&e, const json &r, Sink &sink) {
+    if (js::flag(r, "isSidechain") && !subagent_) {
+      if (!e.data.is_object())
+        e.data = json::object();
+      e.data["sidechain"] = true;
+    }
+    sink.event(std::move(e));
+  }
+
+  void record(const json &r, int64_t lineNo, Sink &sink) {
+    const std::string &type = js::str(r, "type");
+    const auto t = parseIsoTime(js::str(r, "timestamp"));
+    if (type == "summary") {
+      const std::string &summary = js::str(r, "summary");
+      const std::string &leaf = js::str(r, "leafUuid");
+      if (!summary.empty() && !leaf.empty())
+        sink.titleHint(TitleHint{leaf, summary, TitleSummary});
+      else if (!summary.empty() && !nativeId_.empty())
+        titleOnly(r, summary, TitleSummary, sink);
+      return;
+    }
+    if (type == "custom-title" || type == "ai-title") {
+      const bool custom = type == "custom-title";
+      const std::string &title = js::str(r, custom ? "customTitle" : "aiTitle");
+      if (!title.empty())
+        titleOnly(r, title, custom ? TitleUser : TitleAgentGenerated, sink);
+      return;
+    }
+    if (kIgnoredTypes.count(type))
+      return;
+    if (type.empty() && !r.contains("message")) {
+      sink.problem(lineNo, "record has no type");
+      return;
+    }
+    announce(r, t, sink);
+    if (type == "user")
+      user(r, t, sink);
+    else if (type == "assistant")
+      assistant(r, t, sink);
+    else if (type == "system")
+      system(r, t, sink);
+    else if (type == "attachment")
+      attachment(r, t, sink);
+    else if (type == "file-history-snapshot") {
+      Event e = base(r, EventKind::Meta, t);
+      e.tool = "file-history-snapshot";
+      e.data = {{"snapshot", js::get(r, "snapshot")},
+                {"messageId", js::get(r, "messageId")},
+                {"isSnapshotUpdate", js::get(r, "isSnapshotUpdate")}};
+      if (!t)
+        e.time = parseIsoTime(js::str(js::get(r, "snapshot"), "timestamp"));
+      emit(std::move(e), r, sink);
+    } else if (type == "pr-link") {
+      Event e = base(r, EventKind::Meta, t);
+      e.tool = "pr-link";
+      e.text = "Pull request " + js::str(r, "prUrl");
+      e.data = r;
+      emit(std::move(e), r, sink);
+    } else {
+      Event e = base(r, EventKind::Meta, t);
+      e.tool = type.empty() ? "unknown" : type;
+      e.data = {{"raw", r}};
+      sink.unknownRecord();
+      emit(std::move(e), r, sink);
+    }
+  }
+
+  void titleOnly(const json &r, const std::string &title, int rank, Sink &sink) {
+    SessionInfo s;
+    s.id = sessionFor(r);
+    s.agent = "claude";
+    s.nativeId = nativeId_;
+    s.title = titleFrom(title);
+    s.titleRank = rank;
+    sink.session(s);
+  }
+
+  void prompt(const json &r, std::string text, std::optional<int64_t> t, Sink &sink) {
+    if (!titled_ && !text.empty() && text[0] != '/') {
+      SessionInfo s;
+      s.id = sessionId_;
+      s.agent = "claude";
+      s.title = titleFrom(text);
+      s.titleRank = TitleFirstPrompt;
+      sink.session(s);
+      titled_ = true;
+    }
+    Event e = base(r, EventKind::User, t);
+    e.text = std::move(text);
+    emit(std::move(e), r, sink);
+  }
+
+  void meta(const json &r, std::string text, std::string tool, std::optional<int64_t> t,
+            Sink &sink) {
+    Event e = base(r, EventKind::Meta, t);
+    e.text = std::move(text);
+    e.tool = std::move(tool);
+    emit(std::move(e), r, sink);
+  }
+
+  void user(const json &r, std::optional<int64_t> t, Sink &sink) {
+    const json &msg = js::get(r, "message");
+    const json &content = js::get(msg, "content");
+    if (js::flag(r, "isCompactSummary")) {
+      Event e = base(r, EventKind::Summary, t);
+      e.text = contentText(content);
+      e.tool = "compaction";
+      emit(std::move(e), r, sink);
+      return;
+    }
+    bool sawResult = false;
+    if (content.is_array()) {
+      for (const auto &b : content) {
+        if (js::str(b, "type") != "tool_result")
+          continue;
+        sawResult = true;
+        toolResult(r, b, t, sink);
+      }
+    }
+    std::string text = contentText(content);
+    if (text.empty())
+      return;
+    if (sawResult && content.is_array()) {
+      // Text beside tool results is what the user typed when interrupting, or injected notes.
+      meta(r, std::move(text), "note", t, sink);
+      return;
+    }
+    const std::string s = trim(text);
+    if (js::flag(r, "isMeta") || startsWith(s, "Caveat: The messages below were generated")) {
+      meta(r, std::move(text), "injected", t, sink);
+    } else if (s.find("<command-name>") != std::string::npos) {
+      std::string cmd = tagText(s, "command-name");
+      const std::string args = tagText(s, "command-args");
+      if (!cmd.empty() && cmd[0] != '/')
+        cmd = "/" + cmd;
+      if (!args.empty())
+        cmd += " " + args;
+      prompt(r, cmd.empty() ? s : cmd, t, sink);
+    } else if (startsWith(s, "<local-command-stdout>") || startsWith(s, "<local-command-stderr>")) {
+      std::string out = tagText(s, "local-command-stdout");
+      if (out.empty())
+        out = tagText(s, "local-command-stderr");
+      meta(r, std::move(out), "local-command", t, sink);
+    } else if (startsWith(s, "<system-reminder>") || startsWith(s, "<bash-") ||
+               startsWith(s, "<user-memory-input>")) {
+      meta(r, std::move(text), "injected", t, sink);
+    } else {
+      prompt(r, std::move(text), t, sink);
+    }
+  }
+
+  void toolResult(const json &r, const json &block, std::optional<int64_t> t, Sink &sink) {
+    Event e = base(r, EventKind::ToolResult, t);
+    e.callId = js::str(block, "tool_use_id");
+    e.text = contentText(js::get(block, "content"));
+    e.isError = js::flag(block, "is_error");
+    const json &tur = js::get(r, "toolUseResult");
+    if (!tur.is_null())
+      e.data = tur;
+    if (tur.is_object() && js::flag(tur, "interrupted"))
+      e.isError = true;
+    // Bash: no exit-code field; a failure's text starts "Exit code N".
+    if (auto code = exitCodePrefix(e.text))
+      e.exitCode = code;
+    else if (!e.isError && tur.is_object() && tur.contains("stdout"))
+      e.exitCode = 0;
+    sink.event(std::move(e));
+  }
+
+  void assistant(const json &r, std::optional<int64_t> t, Sink &sink) {
+    const json &msg = js::get(r, "message");
+    const json &content = js::get(msg, "content");
+    const bool apiError = js::flag(r, "isApiErrorMessage");
+    if (content.is_string()) {
+      Event e = base(r, EventKind::Assistant, t);
+      e.text = content.get<std::string>();
+      e.isError = apiError;
+      emit(std::move(e), r, sink);
+      return;
+    }
+    if (!content.is_array())
+      return;
+    for (const auto &b : content) {
+      const std::string &type = js::str(b, "type");
+      if (type == "text") {
+        if (js::str(b, "text").empty())
+          continue;
+        Event e = base(r, EventKind::Assistant, t);
+        e.text = js::str(b, "text");
+        e.isError = apiError;
+        attachUsage(e, msg);
+        emit(std::move(e), r, sink);
+      } else if (type == "thinking" || type == "redacted_thinking") {
+        Event e = base(r, EventKind::Reasoning, t);
+        e.text = type == "thinking" ? js::str(b, "thinking") : "[redacted thinking]";
+        if (e.text.empty())
+          continue;
+        emit(std::move(e), r, sink);
+      } else if (type == "tool_use") {
+        emit(toolUse(r, b, t, msg), r, sink);
+      } else if (!type.empty()) {
+        Event e = base(r, EventKind::Meta, t);
+        e.tool = type;
+        e.data = {{"raw", b}};
+        sink.unknownRecord();
+        emit(std::move(e), r, sink);
+      }
+    }
+  }
+
+  static void attachUsage(Event &e, const json &msg) {
+    const std::string &id = js::str(msg, "id");
+    if (!id.empty())
+      e.data["messageId"] = id;
+  }
+
+  Event toolUse(const json &r, const json &b, std::optional<int64_t> t, const json &msg) {
+    const std::string &name = js::str(b, "name");
+    const json &input = js::get(b, "input");
+    Event e = base(r, kindForTool(name), t);
+    e.tool = name;
+    e.callId = js::str(b, "id");
+    e.data = {{"input", input}};
+    attachUsage(e, msg);
+    switch (e.kind) {
+    case EventKind::Shell:
+      e.command = js::str(input, "command");
+      break;
+    case EventKind::Edit:
+      e.path = js::str(input, "file_path");
+      if (e.path.empty())
+        e.path = js::str(input, "notebook_path");
+      if (name == "Write")
+        e.text = js::str(input, "content");
+      else if (name == "NotebookEdit")
+        e.text = js::str(input, "new_source");
+      else if (name == "MultiEdit") {
+        for (const auto &ed : js::get(input, "edits")) {
+          if (!e.text.empty())
+            e.text += "\n";
+          e.text += js::str(ed, "new_string");
+        }
+      } else
+        e.text = js::str(input, "new_string");
+      break;
+    default:
+      e.text = toolInputText(input);
+      e.path = js::str(input, "file_path");
+      break;
+    }
+    return e;
+  }
+
+  void system(const json &r, std::optional<int64_t> t, Sink &sink) {
+    const std::string &subtype = js::str(r, "subtype");
+    Event e = base(r, EventKind::Meta, t);
+    e.tool = "system:" + (subtype.empty() ? std::string("message") : subtype);
+    e.text = js::str(r, "content");
+    if (subtype == "compact_boundary") {
+      const json &cm = js::get(r, "compactMetadata");
+      e.text = "Conversation compacted";
+      if (auto trig = js::str(cm, "trigger"); !trig.empty())
+        e.text += " (" + trig + ")";
+      if (auto pre = js::integer(cm, "preTokens"))
+        e.text += ", " + std::to_string(*pre) + " tokens before";
+    }
+    e.isError = js::str(r, "level") == "error" || subtype == "api_error" || subtype == "error";
+    json d = json::object();
+    for (const char *k : {"subtype", "level", "compactMetadata", "logicalParentUuid",
+                          "durationMs", "error", "hookInfos"})
+      if (r.contains(k))
+        d[k] = r[k];
+    e.data = std::move(d);
+    emit(std::move(e), r, sink);
+  }
+
+  void attachment(const json &r, std::optional<int64_t> t, Sink &sink) {
+    const json &a = js::get(r, "attachment");
+    const std::string &type = js::str(a, "type");
+    if (kIgnoredAttachments.count(type))
+      return;
+    if (type == "queued_command") {
+      const json &p = js::get(a, "prompt");
+      const std::string text = p.is_string() ? p.get<std::string>() : contentText(p);
+      if (!text.empty())
+        prompt(r, text, t, sink);
+      return;
+    }
+    Event e = base(r, EventKind::Meta, t);
+    e.tool = "attachment:" + (type.empty() ? std::string("unknown") : type);
+    if (startsWith(type, "hook_")) {
+      e.text = js::str(a, "hookName");
+      for (const char *k : {"content", "stdout", "stderr"})
+        if (auto &s = js::str(a, k); !s.empty() && s != "{}")
+          e.text += "\n" + s;
+      if (auto code = js::integer(a, "exitCode"); code && *code != 0) {
+        e.exitCode = static_cast<int>(*code);
+        e.isError = true;
+      }
+      e.isError = e.isError || type == "hook_blocking_error" || type == "hook_non_blocking_error";
+    } else {
+      e.text = js::str(a, "content");
+      if (e.text.empty())
+        e.text = js::str(a, "filename");
+    }
+    e.data = {{"attachment", a}};
+    emit(std::move(e), r, sink);
+  }
+
+  fs::path path_;
+  bool subagent_ = false;
+  std::string nativeId_, parentNative_, sessionId_;
+  bool titled_ = false;
+};
+
+} // namespace
+
+std::vector<fs::path> ClaudeAdapter::roots() const {
+  if (const char *dir = std::getenv("CLAUDE_CONFIG_DIR"); dir && *dir)
+    return {fs::path(dir) / "projects"};
+  std::vector<fs::path> out;
+  if (const char *home = std::getenv("HOME"); home && *home) {
+    out.push_back(fs::path(home) / ".claude" / "projects");
+    out.push_back(fs::path(home) / ".config" / "claude" / "projects");
+  }
+  return out;
+}
+
+int ClaudeAdapter::claims(const fs::path &path, std::string_view head) const {
+  if (path.extension() != ".jsonl")
+    return 0;
+  int score = 1;
+  if (head.find("\"sessionId\"") != std::string_view::npos ||
+      head.find("\"parentUuid\"") != std::string_view::npos ||
+      head.find("\"leafUuid\"") != std::string_view::npos)
+    score += 2;
+  const std::string p = path.generic_string();
+  if (p.find("/.claude/") != std::string::npos || p.find("/claude/projects/") != std::string::npos)
+    score += 2;
+  return score;
+}
+
+std::unique_ptr<FileParser> ClaudeAdapter::open(const fs::path &path, const json &state) const {
+  return std::make_unique<ClaudeParser>(path, state);
+}
+
+} // namespace mantra

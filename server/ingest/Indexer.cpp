@@ -1,0 +1,361 @@
+#include "ingest/Indexer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sys/stat.h>
+
+namespace mantra {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kHeadBytes = 4096;
+constexpr size_t kChunk = 1 << 20;
+
+// FNV-1a over the first bytes: only to notice a rewritten file, not a security measure.
+std::string hashHead(const std::string &bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx:%zu", static_cast<unsigned long long>(h), bytes.size());
+  return buf;
+}
+
+std::string readHead(const fs::path &p, size_t n) {
+  std::ifstream in(p, std::ios::binary);
+  std::string s(n, '\0');
+  in.read(s.data(), static_cast<std::streamsize>(n));
+  s.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  return s;
+}
+
+int64_t mtimeNs(const struct stat &st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// Receives what one file's adapter emits; redacts it and writes it through the store.
+class StoreSink : public Sink {
+public:
+  StoreSink(Store &store, const Redactor &redactor, int64_t sourceId, const std::string &file,
+            IndexReport &report)
+      : store_(store), redactor_(redactor), sourceId_(sourceId), file_(file), report_(report) {}
+
+  void session(const SessionInfo &info) override {
+    SessionInfo s = info;
+    redactor_.redactSession(s); // the redaction door for session metadata
+    auto &acc = sessions_[s.id];
+    mergeSessionInfo(acc, s);
+  }
+
+  void event(Event &&e) override {
+    if (!status_)
+      return;
+    redactor_.redactEvent(e); // the redaction door: nothing reaches the store unredacted
+    if (e.kind == EventKind::ToolResult && !e.callId.empty()) {
+      if (auto call = store_.findCall(e.sessionId, e.callId)) {
+        if (call->kind == EventKind::Shell || call->kind == EventKind::Edit) {
+          status_ = store_.mergeResult(*call, e);
+          return;
+        }
+        if (e.tool.empty())
+          e.tool = call->tool;
+      }
+    }
+    if (sessions_.find(e.sessionId) == sessions_.end()) {
+      SessionInfo s;
+      s.id = e.sessionId;
+      s.agent = e.sessionId.substr(0, e.sessionId.find(':'));
+      sessions_[s.id] = s;
+    }
+    auto id = store_.appendEvent(e, sourceId_);
+    if (!id)
+      status_ = id.error();
+    else
+      ++report_.eventsAdded;
+  }
+
+  void titleHint(TitleHint &&hint) override {
+    if (!status_)
+      return;
+    redactor_.redactTitle(hint);
+    status_ = store_.addTitleHint(hint);
+    hints_ = true;
+  }
+
+  void problem(int64_t line, std::string message) override {
+    ++report_.skipped;
+    report_.errors.push_back({file_, line, redactor_.redact(std::move(message))});
+  }
+
+  void unknownRecord() override { ++report_.unknown; }
+
+  // Writes the merged session metadata and derived counts. Call once, before commit.
+  Status finish() {
+    if (!status_)
+      return status_;
+    for (const auto &[id, s] : sessions_)
+      if (auto st = store_.upsertSession(s); !st)
+        return st;
+    if (hints_ || !sessions_.empty())
+      if (auto st = store_.resolveTitleHints(); !st)
+        return st;
+    return store_.refreshCounts();
+  }
+
+private:
+  Store &store_;
+  const Redactor &redactor_;
+  int64_t sourceId_;
+  const std::string &file_;
+  IndexReport &report_;
+  std::map<std::string, SessionInfo> sessions_;
+  bool hints_ = false;
+  Status status_;
+};
+
+} // namespace
+
+Indexer::Indexer(Store &store, const Redactor &redactor,
+                 std::vector<std::unique_ptr<Adapter>> adapters)
+    : store_(store), redactor_(redactor), adapters_(std::move(adapters)) {}
+
+const Adapter *Indexer::pick(const fs::path &p, int minScore) const {
+  const Adapter *best = nullptr;
+  int bestScore = minScore - 1;
+  std::string head;
+  bool headRead = false;
+  for (const auto &a : adapters_) {
+    // Most files are rejected by name alone; read the head only when someone might claim it.
+    if (a->claims(p, {}) == 0)
+      continue;
+    if (!headRead) {
+      head = readHead(p, kHeadBytes);
+      headRead = true;
+    }
+    const int s = a->claims(p, head);
+    if (s > bestScore) {
+      best = a.get();
+      bestScore = s;
+    }
+  }
+  return best;
+}
+
+std::vector<Indexer::Candidate> Indexer::discover(const std::vector<std::string> &paths,
+                                                  std::vector<FileProblem> &problems) const {
+  std::vector<Candidate> out;
+  auto walk = [&](const fs::path &root, int minScore) {
+    std::error_code ec;
+    if (fs::is_regular_file(root, ec)) {
+      if (const Adapter *a = pick(root, 1))
+        out.push_back({root, a, static_cast<int64_t>(fs::file_size(root, ec))});
+      else
+        problems.push_back({root.string(), 0, "not a session file of any known agent"});
+      return;
+    }
+    if (!fs::is_directory(root, ec)) {
+      problems.push_back({root.string(), 0, "no such file or folder"});
+      return;
+    }
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    if (ec) {
+      problems.push_back({root.string(), 0, "cannot read folder: " + ec.message()});
+      return;
+    }
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) {
+        problems.push_back({it->path().string(), 0, "cannot read: " + ec.message()});
+        ec.clear();
+        continue;
+      }
+      if (it->is_directory(ec) && it->path().filename() == "tool-results") {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file(ec))
+        continue;
+      if (const Adapter *a = pick(it->path(), minScore))
+        out.push_back({it->path(), a, static_cast<int64_t>(it->file_size(ec))});
+    }
+  };
+  if (paths.empty()) {
+    for (const auto &a : adapters_)
+      for (const auto &root : a->roots()) {
+        std::error_code ec;
+        if (fs::is_directory(root, ec))
+          walk(root, 1);
+      }
+  } else {
+    for (const auto &p : paths)
+      walk(fs::path(p), 1);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Candidate &a, const Candidate &b) { return a.path < b.path; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Candidate &a, const Candidate &b) { return a.path == b.path; }),
+            out.end());
+  return out;
+}
+
+Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
+                                   const std::function<void(const IndexProgress &)> &progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  IndexReport report;
+  auto files = discover(paths, report.errors);
+  report.filesSeen = static_cast<int64_t>(files.size());
+  IndexProgress prog;
+  prog.filesTotal = report.filesSeen;
+  for (const auto &f : files)
+    prog.bytesTotal += f.size;
+  for (const auto &f : files) {
+    prog.currentFile = f.path.string();
+    if (progress)
+      progress(prog);
+    if (auto st = indexFile(f, report); !st)
+      return st.error();
+    ++prog.filesDone;
+    prog.bytesDone += f.size;
+  }
+  if (progress)
+    progress(prog);
+  auto totals = store_.counts();
+  if (!totals)
+    return totals.error();
+  report.totals = *totals;
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
+  const std::string path = fs::absolute(c.path).lexically_normal().string();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    report.errors.push_back({path, 0, std::string("cannot stat: ") + std::strerror(errno)});
+    return {};
+  }
+  const auto size = static_cast<int64_t>(st.st_size);
+  const int64_t mtime = mtimeNs(st);
+  Source src;
+  if (auto prev = store_.source(path)) {
+    src = *prev;
+    if (src.size == size && src.mtime == mtime && src.agent == c.adapter->agent())
+      return {}; // unchanged since the last run
+  }
+  src.path = path;
+  const bool sameAgent = src.agent.empty() || src.agent == c.adapter->agent();
+  src.agent = std::string(c.adapter->agent());
+
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    report.errors.push_back({path, 0, std::string("cannot open: ") + std::strerror(errno)});
+    return {};
+  }
+  // A file that shrank, changed its first bytes or changed hands is read again from the start.
+  bool restart = src.id == 0 || !sameAgent || size < src.offset;
+  if (!restart && src.offset > 0) {
+    std::string head(static_cast<size_t>(std::min<int64_t>(src.offset, kHeadBytes)), '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    restart = !in || hashHead(head) != src.headHash;
+  }
+
+  if (auto b = store_.begin(); !b)
+    return b;
+  if (restart) {
+    if (src.id != 0)
+      if (auto r = store_.forgetSource(src.id); !r) {
+        store_.rollback();
+        return r;
+      }
+    src.offset = 0;
+    src.line = 0;
+    src.state = nullptr;
+  }
+  // The source row needs an id before events can point at it.
+  auto id = store_.saveSource(src);
+  if (!id) {
+    store_.rollback();
+    return id.error();
+  }
+  src.id = *id;
+
+  auto parser = c.adapter->open(path, src.state);
+  StoreSink sink(store_, redactor_, src.id, path, report);
+  in.clear();
+  in.seekg(src.offset);
+  std::string buf, carry;
+  buf.resize(kChunk);
+  int64_t offset = src.offset, line = src.line;
+  std::string head;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = static_cast<size_t>(in.gcount());
+    if (got == 0)
+      break;
+    report.bytesRead += static_cast<int64_t>(got);
+    std::string_view chunk(buf.data(), got);
+    size_t start = 0;
+    while (true) {
+      const size_t nl = chunk.find('\n', start);
+      if (nl == std::string_view::npos) {
+        carry.append(chunk.substr(start));
+        break;
+      }
+      ++line;
+      std::string_view text;
+      size_t lineLen;
+      if (!carry.empty()) {
+        carry.append(chunk.substr(start, nl - start));
+        text = carry;
+        lineLen = carry.size();
+      } else {
+        text = chunk.substr(start, nl - start);
+        lineLen = nl - start;
+      }
+      if (!text.empty() && text.back() == '\r')
+        text.remove_suffix(1);
+      parser->line(text, line, sink);
+      offset += static_cast<int64_t>(lineLen) + 1;
+      carry.clear();
+      start = nl + 1;
+    }
+  }
+  if (!carry.empty())
+    report.errors.push_back({path, line + 1,
+                             "incomplete last line (" + std::to_string(carry.size()) +
+                                 " bytes, no newline yet): left for the next run"});
+  if (offset > src.offset || restart)
+    ++report.filesRead;
+
+  if (auto r = sink.finish(); !r) {
+    store_.rollback();
+    return makeError(r.error().code, path + ": " + r.error().message);
+  }
+  // Hash the first bytes of what was consumed, to recognise this file next time.
+  {
+    std::ifstream again(path, std::ios::binary);
+    head.assign(static_cast<size_t>(std::min<int64_t>(offset, kHeadBytes)), '\0');
+    again.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(std::max<std::streamsize>(again.gcount(), 0)));
+  }
+  src.offset = offset;
+  src.line = line;
+  src.headHash = hashHead(head);
+  // Remember size/mtime only when everything was consumed; otherwise look again next time.
+  src.size = offset == size ? size : -1;
+  src.mtime = mtime;
+  src.state = parser->state();
+  if (auto r = store_.saveSource(src); !r) {
+    store_.rollback();
+    return r.error();
+  }
+  return store_.commit();
+}
+
+} // namespace mantra

@@ -1,0 +1,50 @@
+#include "model/Model.h"
+
+#include <array>
+
+namespace mantra {
+namespace {
+constexpr std::array<std::string_view, 9> kKindNames = {
+    "user", "assistant", "reasoning", "tool_call", "tool_result", "shell", "edit", "summary", "meta"};
+}
+
+std::string_view toString(EventKind k) { return kKindNames[static_cast<size_t>(k)]; }
+
+std::optional<EventKind> eventKindFromString(std::string_view s) {
+  for (size_t i = 0; i < kKindNames.size(); ++i)
+    if (kKindNames[i] == s)
+      return static_cast<EventKind>(i);
+  return std::nullopt;
+}
+
+void mergeSessionInfo(SessionInfo &acc, const SessionInfo &u) {
+  auto first = [](std::string &a, const std::string &b) {
+    if (a.empty())
+      a = b;
+  };
+  auto latest = [](std::string &a, const std::string &b) {
+    if (!b.empty())
+      a = b;
+  };
+  if (acc.id.empty())
+    acc.id = u.id;
+  first(acc.agent, u.agent);
+  first(acc.nativeId, u.nativeId);
+  first(acc.project, u.project);
+  latest(acc.branch, u.branch);
+  first(acc.commit, u.commit);
+  latest(acc.model, u.model);
+  latest(acc.version, u.version);
+  first(acc.parentId, u.parentId);
+  acc.isSubagent = acc.isSubagent || u.isSubagent;
+  if (u.started && (!acc.started || *u.started < *acc.started))
+    acc.started = u.started;
+  if (u.ended && (!acc.ended || *u.ended > *acc.ended))
+    acc.ended = u.ended;
+  if (!u.title.empty() && u.titleRank > acc.titleRank) {
+    acc.title = u.title;
+    acc.titleRank = u.titleRank;
+  }
+}
+
+} // namespace mantra

@@ -1,0 +1,553 @@
+#include "store/Store.h"
+
+#include "util/Time.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mantra {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Forward migrations: kMigrations[i] takes user_version i to i+1. Never edit a shipped entry;
+// append a new one.
+const char *const kMigrations[] = {
+    R"sql(
+CREATE TABLE sources(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  agent TEXT NOT NULL,
+  size INTEGER NOT NULL DEFAULT 0,
+  mtime INTEGER NOT NULL DEFAULT 0,
+  offset INTEGER NOT NULL DEFAULT 0,
+  line INTEGER NOT NULL DEFAULT 0,
+  head_hash TEXT,
+  state TEXT,
+  indexed_at INTEGER
+);
+CREATE TABLE sessions(
+  id TEXT PRIMARY KEY,
+  agent TEXT NOT NULL,
+  native_id TEXT,
+  project TEXT,
+  branch TEXT,
+  commit_sha TEXT,
+  model TEXT,
+  version TEXT,
+  parent_id TEXT,
+  is_subagent INTEGER NOT NULL DEFAULT 0,
+  title TEXT,
+  title_rank INTEGER NOT NULL DEFAULT 0,
+  started INTEGER,
+  ended INTEGER,
+  events INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_ended ON sessions(ended DESC);
+CREATE INDEX sessions_native ON sessions(native_id);
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  time INTEGER,
+  text TEXT,
+  tool TEXT,
+  path TEXT,
+  command TEXT,
+  exit_code INTEGER,
+  is_error INTEGER NOT NULL DEFAULT 0,
+  call_id TEXT,
+  uuid TEXT,
+  data TEXT,
+  source_id INTEGER NOT NULL,
+  UNIQUE(session_id, seq)
+);
+CREATE INDEX events_call ON events(session_id, call_id) WHERE call_id IS NOT NULL;
+CREATE INDEX events_uuid ON events(uuid) WHERE uuid IS NOT NULL;
+CREATE INDEX events_source ON events(source_id);
+CREATE TABLE title_hints(
+  leaf_uuid TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  rank INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE events_fts USING fts5(
+  text, command, path, tool,
+  content='events', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER events_ai AFTER INSERT ON events BEGIN
+  INSERT INTO events_fts(rowid, text, command, path, tool)
+  VALUES (new.id, new.text, new.command, new.path, new.tool);
+END;
+CREATE TRIGGER events_ad AFTER DELETE ON events BEGIN
+  INSERT INTO events_fts(events_fts, rowid, text, command, path, tool)
+  VALUES ('delete', old.id, old.text, old.command, old.path, old.tool);
+END;
+CREATE TRIGGER events_au AFTER UPDATE OF text, command, path, tool ON events BEGIN
+  INSERT INTO events_fts(events_fts, rowid, text, command, path, tool)
+  VALUES ('delete', old.id, old.text, old.command, old.path, old.tool);
+  INSERT INTO events_fts(rowid, text, command, path, tool)
+  VALUES (new.id, new.text, new.command, new.path, new.tool);
+END;
+)sql",
+};
+constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
+static_assert(kMigrationCount == Store::kSchemaVersion);
+
+// Creates the folder (0700) and an empty file (0600) so SQLite never creates them with the
+// process umask; SQLite gives the -wal and -shm files the database file's mode.
+Status prepareFile(const std::string &path) {
+  const fs::path p(path);
+  std::error_code ec;
+  if (p.has_parent_path() && !fs::exists(p.parent_path(), ec)) {
+    fs::create_directories(p.parent_path(), ec);
+    if (ec)
+      return makeError(ErrorCode::Io,
+                       "cannot create folder " + p.parent_path().string() + ": " + ec.message());
+    ::chmod(p.parent_path().c_str(), 0700);
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return makeError(ErrorCode::Io, "cannot open database " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  return {};
+}
+
+} // namespace
+
+std::string defaultDatabasePath() {
+  if (const char *env = std::getenv("MANTRA_DB"); env && *env)
+    return env;
+  fs::path base;
+  if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+    base = xdg;
+  else if (const char *home = std::getenv("HOME"); home && *home)
+    base = fs::path(home) / ".local" / "share";
+  else
+    base = ".";
+  return (base / "mantra" / "mantra.db").string();
+}
+
+Expected<std::unique_ptr<Store>> Store::open(const std::string &path) {
+  if (auto st = prepareFile(path); !st)
+    return st.error();
+  std::unique_ptr<Store> s(new Store());
+  if (auto st = s->db_.open(path, true, false, 5000); !st)
+    return st.error();
+  // journal_mode=WAL needs a moment of exclusive access only the first time.
+  if (auto st = s->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                            "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;");
+      !st) {
+    if (st.error().code == ErrorCode::Schema)
+      return makeError(ErrorCode::Schema, path + " is not a Mantra database (not SQLite)");
+    if (st.error().code == ErrorCode::Busy)
+      return makeError(ErrorCode::Busy,
+                       "database " + path + " is locked by another process; try again");
+    return makeError(st.error().code, "database " + path + ": " + st.error().message);
+  }
+  if (auto st = s->migrate(); !st)
+    return st.error();
+  return s;
+}
+
+Status Store::migrate() {
+  auto st = db_.prepare("PRAGMA user_version");
+  if (!st)
+    return st.error();
+  int64_t version = st->step() ? st->int64(0) : 0;
+  if (version > kSchemaVersion)
+    return makeError(ErrorCode::Schema,
+                     "database " + db_.path() + " has schema version " + std::to_string(version) +
+                         ", newer than this mantra understands (" +
+                         std::to_string(kSchemaVersion) + "); upgrade mantra");
+  if (version == kSchemaVersion)
+    return {};
+  sql::Transaction txn(db_);
+  if (auto b = txn.begin(); !b)
+    return makeError(b.error().code, "migrate " + db_.path() + ": " + b.error().message);
+  // Re-read under the write lock: another process may have migrated meanwhile.
+  auto again = db_.prepare("PRAGMA user_version");
+  if (!again)
+    return again.error();
+  version = again->step() ? again->int64(0) : 0;
+  for (int64_t v = version; v < kSchemaVersion; ++v) {
+    if (auto r = db_.exec(kMigrations[v]); !r)
+      return makeError(r.error().code, "migrate " + db_.path() + " to version " +
+                                           std::to_string(v + 1) + ": " + r.error().message);
+  }
+  if (auto r = db_.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)); !r)
+    return r;
+  return txn.commit();
+}
+
+Status Store::begin() {
+  nextSeq_.clear();
+  if (auto st = db_.exec("BEGIN IMMEDIATE"); !st) {
+    if (st.error().code == ErrorCode::Busy)
+      return makeError(ErrorCode::Busy, "database " + db_.path() +
+                                            " is locked by another process (still busy after 5 s)");
+    return st;
+  }
+  inTxn_ = true;
+  return {};
+}
+
+Status Store::commit() {
+  if (!inTxn_)
+    return {};
+  auto st = db_.exec("COMMIT");
+  if (st)
+    inTxn_ = false;
+  nextSeq_.clear();
+  return st;
+}
+
+void Store::rollback() {
+  if (inTxn_)
+    (void)db_.exec("ROLLBACK");
+  inTxn_ = false;
+  nextSeq_.clear();
+}
+
+std::optional<Source> Store::source(const std::string &path) {
+  auto *st = db_.cached("SELECT id, path, agent, size, mtime, offset, line, head_hash, state "
+                        "FROM sources WHERE path = ?");
+  if (!st)
+    return std::nullopt;
+  st->bind(1, path);
+  if (!st->step())
+    return std::nullopt;
+  Source s;
+  s.id = st->int64(0);
+  s.path = st->text(1);
+  s.agent = st->text(2);
+  s.size = st->int64(3);
+  s.mtime = st->int64(4);
+  s.offset = st->int64(5);
+  s.line = st->int64(6);
+  s.headHash = st->text(7);
+  const std::string state = st->text(8);
+  if (!state.empty())
+    s.state = nlohmann::json::parse(state, nullptr, false);
+  if (s.state.is_discarded())
+    s.state = nullptr;
+  st->reset();
+  return s;
+}
+
+Expected<int64_t> Store::saveSource(const Source &s) {
+  auto *st = db_.cached(
+      "INSERT INTO sources(path, agent, size, mtime, offset, line, head_hash, state, indexed_at) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(path) DO UPDATE SET "
+      "agent=excluded.agent, size=excluded.size, mtime=excluded.mtime, offset=excluded.offset, "
+      "line=excluded.line, head_hash=excluded.head_hash, state=excluded.state, "
+      "indexed_at=excluded.indexed_at RETURNING id");
+  if (!st)
+    return db_.lastError("store: save source");
+  st->bind(1, s.path).bind(2, s.agent).bind(3, s.size).bind(4, s.mtime).bind(5, s.offset);
+  st->bind(6, s.line).bindOpt(7, s.headHash);
+  if (s.state.is_null())
+    st->bindNull(8);
+  else
+    st->bind(8, s.state.dump());
+  st->bind(9, nowMs());
+  if (!st->step())
+    return db_.lastError("store: save source " + s.path);
+  const int64_t id = st->int64(0);
+  st->reset();
+  return id;
+}
+
+Status Store::forgetSource(int64_t sourceId) {
+  auto *st = db_.cached("DELETE FROM events WHERE source_id = ?");
+  if (!st)
+    return db_.lastError("store: forget source");
+  st->bind(1, sourceId);
+  nextSeq_.clear();
+  return st->run();
+}
+
+Status Store::upsertSession(const SessionInfo &s) {
+  auto *st = db_.cached(
+      "INSERT INTO sessions(id, agent, native_id, project, branch, commit_sha, model, version, "
+      "parent_id, is_subagent, title, title_rank, started, ended) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+      "ON CONFLICT(id) DO UPDATE SET "
+      "native_id = coalesce(sessions.native_id, excluded.native_id), "
+      "project = coalesce(sessions.project, excluded.project), "
+      "branch = coalesce(excluded.branch, sessions.branch), "
+      "commit_sha = coalesce(sessions.commit_sha, excluded.commit_sha), "
+      "model = coalesce(excluded.model, sessions.model), "
+      "version = coalesce(excluded.version, sessions.version), "
+      "parent_id = coalesce(sessions.parent_id, excluded.parent_id), "
+      "is_subagent = max(sessions.is_subagent, excluded.is_subagent), "
+      "title = CASE WHEN excluded.title_rank > sessions.title_rank THEN excluded.title "
+      "ELSE sessions.title END, "
+      "title_rank = max(sessions.title_rank, excluded.title_rank), "
+      "started = CASE WHEN sessions.started IS NULL OR excluded.started < sessions.started "
+      "THEN coalesce(excluded.started, sessions.started) ELSE sessions.started END, "
+      "ended = CASE WHEN sessions.ended IS NULL OR excluded.ended > sessions.ended "
+      "THEN coalesce(excluded.ended, sessions.ended) ELSE sessions.ended END");
+  if (!st)
+    return db_.lastError("store: upsert session");
+  st->bind(1, s.id).bind(2, s.agent).bindOpt(3, s.nativeId).bindOpt(4, s.project);
+  st->bindOpt(5, s.branch).bindOpt(6, s.commit).bindOpt(7, s.model).bindOpt(8, s.version);
+  st->bindOpt(9, s.parentId).bind(10, s.isSubagent ? 1 : 0);
+  st->bindOpt(11, s.title).bind(12, s.title.empty() ? 0 : s.titleRank).bindOpt(13, s.started);
+  st->bindOpt(14, s.ended);
+  if (auto r = st->run(); !r)
+    return makeError(r.error().code, "store: upsert session " + s.id + ": " + r.error().message);
+  return {};
+}
+
+Expected<int64_t> Store::nextSeq(const std::string &sessionId) {
+  auto it = nextSeq_.find(sessionId);
+  if (it != nextSeq_.end())
+    return it->second++;
+  auto *st = db_.cached("SELECT coalesce(max(seq), 0) FROM events WHERE session_id = ?");
+  if (!st)
+    return db_.lastError("store: next seq");
+  st->bind(1, sessionId);
+  const int64_t next = (st->step() ? st->int64(0) : 0) + 1;
+  st->reset();
+  nextSeq_[sessionId] = next + 1;
+  return next;
+}
+
+Expected<int64_t> Store::appendEvent(Event &e, int64_t sourceId) {
+  auto seq = nextSeq(e.sessionId);
+  if (!seq)
+    return seq.error();
+  e.seq = *seq;
+  auto *st = db_.cached("INSERT INTO events(session_id, seq, kind, time, text, tool, path, "
+                        "command, exit_code, is_error, call_id, uuid, data, source_id) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  if (!st)
+    return db_.lastError("store: insert event");
+  st->bind(1, e.sessionId).bind(2, e.seq).bind(3, toString(e.kind)).bindOpt(4, e.time);
+  st->bindOpt(5, e.text).bindOpt(6, e.tool).bindOpt(7, e.path).bindOpt(8, e.command);
+  st->bindOpt(9, e.exitCode).bind(10, e.isError ? 1 : 0).bindOpt(11, e.callId);
+  st->bindOpt(12, e.uuid);
+  if (e.data.is_null())
+    st->bindNull(13);
+  else
+    st->bind(13, e.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  st->bind(14, sourceId);
+  if (auto r = st->run(); !r)
+    return makeError(r.error().code, "store: insert event: " + r.error().message);
+  return db_.lastInsertId();
+}
+
+std::optional<CallRef> Store::findCall(const std::string &sessionId, const std::string &callId) {
+  auto *st = db_.cached("SELECT id, seq, kind, tool FROM events WHERE session_id = ? AND "
+                        "call_id = ? AND kind != 'tool_result' ORDER BY seq LIMIT 1");
+  if (!st)
+    return std::nullopt;
+  st->bind(1, sessionId).bind(2, callId);
+  if (!st->step())
+    return std::nullopt;
+  CallRef c;
+  c.rowId = st->int64(0);
+  c.seq = st->int64(1);
+  c.kind = eventKindFromString(st->text(2)).value_or(EventKind::ToolCall);
+  c.tool = st->text(3);
+  st->reset();
+  return c;
+}
+
+Status Store::mergeResult(const CallRef &call, const Event &result) {
+  // Read the call's data, add the result under "result", write back with the output.
+  auto *get = db_.cached("SELECT data, text FROM events WHERE id = ?");
+  if (!get)
+    return db_.lastError("store: merge result");
+  get->bind(1, call.rowId);
+  nlohmann::json data;
+  std::string text;
+  if (get->step()) {
+    const std::string d = get->text(0);
+    if (!d.empty())
+      data = nlohmann::json::parse(d, nullptr, false);
+    text = get->text(1);
+  }
+  get->reset();
+  if (!data.is_object())
+    data = nlohmann::json::object();
+  if (!result.data.is_null())
+    data["result"] = result.data;
+  if (call.kind == EventKind::Shell) {
+    text = result.text; // a shell event's text is its output
+  } else if (!result.text.empty()) {
+    data["resultText"] = result.text;
+  }
+  auto *st = db_.cached("UPDATE events SET text = ?1, exit_code = coalesce(?2, exit_code), "
+                        "is_error = max(is_error, ?3), data = ?4 WHERE id = ?5");
+  if (!st)
+    return db_.lastError("store: merge result");
+  st->bindOpt(1, text).bindOpt(2, result.exitCode).bind(3, result.isError ? 1 : 0);
+  st->bind(4, data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  st->bind(5, call.rowId);
+  return st->run();
+}
+
+Status Store::addTitleHint(const TitleHint &t) {
+  auto *st = db_.cached("INSERT INTO title_hints(leaf_uuid, title, rank) VALUES(?, ?, ?) "
+                        "ON CONFLICT(leaf_uuid) DO UPDATE SET title = excluded.title, "
+                        "rank = excluded.rank");
+  if (!st)
+    return db_.lastError("store: title hint");
+  st->bind(1, t.leafUuid).bind(2, t.title).bind(3, t.rank);
+  return st->run();
+}
+
+Status Store::resolveTitleHints() {
+  // Cheap when there are no hints; otherwise one join through the uuid index.
+  return db_.exec(
+      "UPDATE sessions SET title = h.title, title_rank = h.rank "
+      "FROM title_hints h JOIN events e ON e.uuid = h.leaf_uuid "
+      "WHERE e.session_id = sessions.id AND h.rank > sessions.title_rank;"
+      "DELETE FROM title_hints WHERE leaf_uuid IN (SELECT uuid FROM events WHERE uuid IN "
+      "(SELECT leaf_uuid FROM title_hints));");
+}
+
+Status Store::refreshCounts() {
+  for (const auto &[id, next] : nextSeq_) {
+    auto *st = db_.cached("UPDATE sessions SET events = (SELECT count(*) FROM events WHERE "
+                          "session_id = ?1) WHERE id = ?1");
+    if (!st)
+      return db_.lastError("store: refresh counts");
+    st->bind(1, id);
+    if (auto r = st->run(); !r)
+      return r;
+  }
+  return {};
+}
+
+SessionRow Store::readSession(sql::Stmt &st) {
+  SessionRow r;
+  r.id = st.text(0);
+  r.agent = st.text(1);
+  r.nativeId = st.text(2);
+  r.project = st.text(3);
+  r.title = st.text(4);
+  r.branch = st.text(5);
+  r.commit = st.text(6);
+  r.model = st.text(7);
+  r.version = st.text(8);
+  r.parentId = st.text(9);
+  r.started = st.optInt64(10);
+  r.ended = st.optInt64(11);
+  r.events = st.int64(12);
+  r.isSubagent = st.int64(13) != 0;
+  return r;
+}
+
+#define MANTRA_SESSION_COLUMNS                                                                     \
+  "id, agent, native_id, project, title, branch, commit_sha, model, version, parent_id, started, " \
+  "ended, events, is_subagent"
+
+Expected<std::vector<SessionRow>> Store::sessions(const SessionFilter &f) {
+  auto *st = db_.cached(
+      "SELECT " MANTRA_SESSION_COLUMNS " FROM sessions "
+      "WHERE events > 0 AND (?1 IS NULL OR agent = ?1) "
+      "AND (?2 IS NULL OR project = ?2 OR substr(project, 1, length(?2) + 1) = ?2 || '/') "
+      "ORDER BY coalesce(ended, started) DESC, id LIMIT ?3");
+  if (!st)
+    return db_.lastError("store: list sessions");
+  std::string project = f.project;
+  while (project.size() > 1 && project.back() == '/')
+    project.pop_back();
+  st->bindOpt(1, f.agent).bindOpt(2, project).bind(3, static_cast<int64_t>(f.limit));
+  std::vector<SessionRow> out;
+  while (st->step())
+    out.push_back(readSession(*st));
+  if (st->failed())
+    return db_.lastError("store: list sessions");
+  st->reset();
+  return out;
+}
+
+Expected<SessionRow> Store::session(const std::string &idOrPrefix) {
+  if (idOrPrefix.empty())
+    return makeError(ErrorCode::Invalid, "no session given");
+  auto *st = db_.cached("SELECT " MANTRA_SESSION_COLUMNS " FROM sessions "
+                        "WHERE id = ?1 OR native_id = ?1 OR substr(id, 1, length(?1)) = ?1 "
+                        "OR substr(native_id, 1, length(?1)) = ?1 ORDER BY (id = ?1 OR "
+                        "native_id = ?1) DESC, id LIMIT 6");
+  if (!st)
+    return db_.lastError("store: find session");
+  st->bind(1, idOrPrefix);
+  std::vector<SessionRow> rows;
+  while (st->step())
+    rows.push_back(readSession(*st));
+  st->reset();
+  if (rows.empty())
+    return makeError(ErrorCode::NotFound, "no session matches '" + idOrPrefix + "'");
+  if (rows.size() == 1 || rows[0].id == idOrPrefix || rows[0].nativeId == idOrPrefix)
+    return rows[0];
+  std::string msg = "'" + idOrPrefix + "' matches several sessions:";
+  for (size_t i = 0; i < rows.size() && i < 5; ++i)
+    msg += " " + rows[i].id;
+  if (rows.size() > 5)
+    msg += " …";
+  return makeError(ErrorCode::Ambiguous, msg + "; give more of the id");
+}
+
+Expected<std::vector<Event>> Store::events(const std::string &sessionId, int64_t fromSeq,
+                                           int64_t toSeq) {
+  auto *st = db_.cached("SELECT seq, kind, time, text, tool, path, command, exit_code, is_error, "
+                        "call_id, uuid, data FROM events WHERE session_id = ?1 AND seq >= ?2 "
+                        "AND seq <= ?3 ORDER BY seq");
+  if (!st)
+    return db_.lastError("store: read events");
+  st->bind(1, sessionId).bind(2, fromSeq).bind(3, toSeq);
+  std::vector<Event> out;
+  while (st->step()) {
+    Event e;
+    e.sessionId = sessionId;
+    e.seq = st->int64(0);
+    e.kind = eventKindFromString(st->text(1)).value_or(EventKind::Meta);
+    e.time = st->optInt64(2);
+    e.text = st->text(3);
+    e.tool = st->text(4);
+    e.path = st->text(5);
+    e.command = st->text(6);
+    if (auto x = st->optInt64(7))
+      e.exitCode = static_cast<int>(*x);
+    e.isError = st->int64(8) != 0;
+    e.callId = st->text(9);
+    e.uuid = st->text(10);
+    const std::string d = st->text(11);
+    if (!d.empty()) {
+      e.data = nlohmann::json::parse(d, nullptr, false);
+      if (e.data.is_discarded())
+        e.data = nullptr;
+    }
+    out.push_back(std::move(e));
+  }
+  if (st->failed())
+    return db_.lastError("store: read events");
+  st->reset();
+  return out;
+}
+
+Expected<Counts> Store::counts() {
+  auto st = db_.prepare("SELECT (SELECT count(*) FROM sessions WHERE events > 0), "
+                        "(SELECT count(*) FROM events), (SELECT count(*) FROM sources)");
+  if (!st)
+    return st.error();
+  Counts c;
+  if (st->step()) {
+    c.sessions = st->int64(0);
+    c.events = st->int64(1);
+    c.sources = st->int64(2);
+  }
+  return c;
+}
+
+} // namespace mantra

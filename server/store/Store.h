@@ -1,0 +1,119 @@
+// The store: one SQLite file (WAL) holding sources, sessions, events and the FTS5 index over event
+// text. The only module that writes SQL for those tables; adapters never see it.
+//
+// Contract:
+// - open() creates the file (mode 0600, folder 0700) and migrates the schema forward; a database
+//   from a newer Mantra returns ErrorCode::Schema, a locked one ErrorCode::Busy.
+// - One writer at a time: writes happen inside begin()/commit(), which takes SQLite's write lock
+//   (BEGIN IMMEDIATE, waiting up to the busy timeout). Readers never block the writer (WAL).
+// - A Store is used by one thread at a time; open one per thread.
+#pragma once
+
+#include "model/Model.h"
+#include "store/Sqlite.h"
+#include "util/Expected.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mantra {
+
+// A file Mantra reads sessions from, and how far it got.
+struct Source {
+  int64_t id = 0;
+  std::string path;
+  std::string agent;
+  int64_t size = 0;   // bytes seen at the last ingest
+  int64_t mtime = 0;  // ns since the epoch at the last ingest
+  int64_t offset = 0; // bytes consumed (always at a line boundary)
+  int64_t line = 0;   // lines consumed (for error messages "path:line: …")
+  std::string headHash; // hash of the first bytes, to notice a rewritten file
+  nlohmann::json state; // the adapter's resumable state (see Adapter)
+};
+
+struct SessionRow {
+  std::string id, agent, nativeId, project, title, branch, commit, model, version, parentId;
+  std::optional<int64_t> started, ended;
+  int64_t events = 0;
+  bool isSubagent = false;
+};
+
+struct SessionFilter {
+  std::string agent;   // exact agent name, or empty
+  std::string project; // a folder: sessions whose project is it or inside it
+  int limit = 20;
+};
+
+struct Counts {
+  int64_t sessions = 0, events = 0, sources = 0;
+};
+
+// A tool call found by its call id.
+struct CallRef {
+  int64_t rowId = 0;
+  int64_t seq = 0;
+  EventKind kind = EventKind::ToolCall;
+  std::string tool;
+};
+
+class Store {
+public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the database at `path`.
+  static Expected<std::unique_ptr<Store>> open(const std::string &path);
+
+  const std::string &path() const { return db_.path(); }
+  sql::Db &db() { return db_; }
+
+  // --- writing (between begin() and commit()) ---
+  Status begin();
+  Status commit();
+  void rollback();
+
+  std::optional<Source> source(const std::string &path);
+  Expected<int64_t> saveSource(const Source &s); // insert or update by path; returns the id
+  // Deletes every event read from this source (a rewritten file is re-read from the start).
+  Status forgetSource(int64_t sourceId);
+
+  // Inserts or merges session metadata (see mergeSessionInfo for the rules).
+  Status upsertSession(const SessionInfo &s);
+  // Appends an event: assigns e.seq (the session's next), returns the row id.
+  Expected<int64_t> appendEvent(Event &e, int64_t sourceId);
+  std::optional<CallRef> findCall(const std::string &sessionId, const std::string &callId);
+  // Merges a tool result into the event that made the call (shell output, exit code, the
+  // agent's result data under data.result).
+  Status mergeResult(const CallRef &call, const Event &result);
+  // Records a title that names its session through a record uuid; applied when that uuid is
+  // (or becomes) known. See resolveTitleHints().
+  Status addTitleHint(const TitleHint &t);
+  Status resolveTitleHints();
+  // Recomputes event counts for sessions touched since begin().
+  Status refreshCounts();
+
+  // --- reading ---
+  Expected<std::vector<SessionRow>> sessions(const SessionFilter &f);
+  // Finds a session by full id, native id, or a unique prefix of either.
+  Expected<SessionRow> session(const std::string &idOrPrefix);
+  Expected<std::vector<Event>> events(const std::string &sessionId, int64_t fromSeq, int64_t toSeq);
+  Expected<Counts> counts();
+
+private:
+  Store() = default;
+  Status migrate();
+  Expected<int64_t> nextSeq(const std::string &sessionId);
+  static SessionRow readSession(sql::Stmt &st);
+
+  sql::Db db_;
+  std::unordered_map<std::string, int64_t> nextSeq_; // valid inside one transaction
+  bool inTxn_ = false;
+};
+
+// The default database path: $MANTRA_DB, else $XDG_DATA_HOME/mantra/mantra.db, else
+// ~/.local/share/mantra/mantra.db.
+std::string defaultDatabasePath();
+
+} // namespace mantra
