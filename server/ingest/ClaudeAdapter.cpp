@@ -139,6 +139,17 @@ std::optional<int> exitCodePrefix(std::string_view s) {
   return v;
 }
 
+// Sub-agent transcripts are named agent-<id>, the id letters, digits and dashes only (so
+// "agent-sessions_small.jsonl" is not one).
+bool isSubagentName(std::string_view stem) {
+  if (!startsWith(stem, "agent-") || stem.size() == 6)
+    return false;
+  for (char c : stem.substr(6))
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+      return false;
+  return true;
+}
+
 EventKind kindForTool(const std::string &name) {
   if (name == "Bash" || name == "bash")
     return EventKind::Shell;
@@ -168,7 +179,7 @@ class ClaudeParser : public FileParser {
 public:
   ClaudeParser(const fs::path &path, const json &state) : path_(path) {
     const std::string stem = path.stem().string();
-    if (startsWith(stem, "agent-")) {
+    if (isSubagentName(stem)) {
       subagent_ = true;
       nativeId_ = stem;
       // 2.1 layout: <parent>/subagents/agent-<id>.jsonl

@@ -326,6 +326,15 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
       start = nl + 1;
     }
   }
+  // A last line without its newline is either still being written (leave it) or a complete
+  // record in a file that simply does not end with a newline: a JSON object whose prefix is
+  // itself a whole object cannot be continued, so one that parses is safe to take now.
+  if (!carry.empty() && nlohmann::json::accept(carry)) {
+    ++line;
+    parser->line(carry, line, sink);
+    offset += static_cast<int64_t>(carry.size());
+    carry.clear();
+  }
   if (!carry.empty())
     report.errors.push_back({path, line + 1,
                              "incomplete last line (" + std::to_string(carry.size()) +

@@ -31,6 +31,12 @@ int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+int daysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 } // namespace
 
 std::optional<int64_t> parseIsoTime(std::string_view s) {
@@ -38,7 +44,7 @@ std::optional<int64_t> parseIsoTime(std::string_view s) {
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
       !digits(s, 8, 2, d))
     return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31)
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo))
     return std::nullopt;
   size_t p = 10;
   int64_t ms = 0;
@@ -54,6 +60,8 @@ std::optional<int64_t> parseIsoTime(std::string_view s) {
     }
     if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
       ++p;
+      if (p >= s.size() || s[p] < '0' || s[p] > '9')
+        return std::nullopt; // a decimal sign needs digits
       int64_t scale = 100;
       while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
         ms += (s[p] - '0') * scale;
@@ -69,12 +77,17 @@ std::optional<int64_t> parseIsoTime(std::string_view s) {
         if (!digits(s, p + 1, 2, oh))
           return std::nullopt;
         size_t q = p + 3;
-        if (q < s.size() && s[q] == ':')
+        if (q < s.size() && s[q] == ':') {
           ++q;
+          if (q >= s.size())
+            return std::nullopt; // "+02:" without minutes
+        }
         if (q < s.size() && !digits(s, q, 2, om))
           return std::nullopt;
         if (q < s.size())
           q += 2;
+        if (oh > 23 || om > 59)
+          return std::nullopt;
         offsetMin = (oh * 60 + om) * (s[p] == '-' ? -1 : 1);
         p = q;
       }
