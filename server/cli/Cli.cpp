@@ -21,7 +21,8 @@ using nlohmann::json;
 const char *kUsage = R"(mantra — a history viewer for AI coding sessions
 
 Usage:
-  mantra index    [--json] [PATH...]       index sessions (default: every agent's folders)
+  mantra index    [--json] [--dry-run] [PATH...]
+                  index sessions (default: every agent's folders); --dry-run lists the files
   mantra sessions [--json] [--agent A] [--project DIR] [--limit N]
   mantra show     [--json] [--all] [--full] SESSION [--from N] [--to M]
   mantra search   [--json] [--limit N] QUERY...
@@ -45,7 +46,7 @@ struct Args {
 
 // Options taking a value; everything else starting with -- is a flag.
 const std::set<std::string> kValued = {"--db", "--agent", "--project", "--limit", "--from", "--to"};
-const std::set<std::string> kFlags = {"--json", "--all", "--full", "--help", "-h"};
+const std::set<std::string> kFlags = {"--json", "--all", "--full", "--dry-run", "--help", "-h"};
 
 Args parse(int argc, char **argv) {
   Args a;
@@ -204,7 +205,31 @@ Expected<std::unique_ptr<Store>> openStore(const Args &a) {
 
 // --- index ---------------------------------------------------------------------------------
 
+// Lists the session files `index` would read, without opening the database.
+int cmdIndexDryRun(const Args &a) {
+  std::vector<FileProblem> problems;
+  auto files = Indexer::discoverFiles(makeAdapters(), a.positional, problems);
+  if (a.flags.count("--json")) {
+    json list = json::array();
+    for (const auto &f : files)
+      list.push_back({{"path", f.path.string()}, {"agent", f.agent}, {"size", f.size}});
+    json errs = json::array();
+    for (const auto &p : problems)
+      errs.push_back({{"file", p.file}, {"line", p.line}, {"message", p.message}});
+    printJson({{"files", list}, {"errors", errs}});
+  } else {
+    for (const auto &f : files)
+      std::printf("%-8s %10lld  %s\n", f.agent.c_str(), static_cast<long long>(f.size),
+                  f.path.c_str());
+    for (const auto &p : problems)
+      std::fprintf(stderr, "%s: %s\n", p.file.c_str(), p.message.c_str());
+  }
+  return 0;
+}
+
 int cmdIndex(const Args &a) {
+  if (a.flags.count("--dry-run"))
+    return cmdIndexDryRun(a);
   auto store = openStore(a);
   if (!store)
     return fail(store.error());

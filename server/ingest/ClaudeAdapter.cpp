@@ -610,14 +610,19 @@ std::vector<fs::path> ClaudeAdapter::roots() const {
 int ClaudeAdapter::claims(const fs::path &path, std::string_view head) const {
   if (path.extension() != ".jsonl")
     return 0;
-  int score = 1;
-  if (head.find("\"sessionId\"") != std::string_view::npos ||
-      head.find("\"parentUuid\"") != std::string_view::npos ||
-      head.find("\"leafUuid\"") != std::string_view::npos)
-    score += 2;
   const std::string p = path.generic_string();
+  int score = 0;
   if (p.find("/.claude/") != std::string::npos || p.find("/claude/projects/") != std::string::npos)
-    score += 2;
+    score += 3;
+  if (head.empty())
+    return score > 0 ? score : 1; // by name alone: maybe; the head decides
+  // Fields only Claude Code writes near the top of a transcript.
+  for (std::string_view marker : {"\"parentUuid\"", "\"leafUuid\"", "\"queue-operation\"",
+                                  "\"file-history-snapshot\"", "\"isSidechain\""})
+    if (head.find(marker) != std::string_view::npos) {
+      score += 2;
+      break;
+    }
   return score;
 }
 

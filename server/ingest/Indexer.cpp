@@ -125,12 +125,13 @@ Indexer::Indexer(Store &store, const Redactor &redactor,
                  std::vector<std::unique_ptr<Adapter>> adapters)
     : store_(store), redactor_(redactor), adapters_(std::move(adapters)) {}
 
-const Adapter *Indexer::pick(const fs::path &p, int minScore) const {
+namespace {
+const Adapter *pick(const std::vector<std::unique_ptr<Adapter>> &adapters, const fs::path &p) {
   const Adapter *best = nullptr;
-  int bestScore = minScore - 1;
+  int bestScore = 0;
   std::string head;
   bool headRead = false;
-  for (const auto &a : adapters_) {
+  for (const auto &a : adapters) {
     // Most files are rejected by name alone; read the head only when someone might claim it.
     if (a->claims(p, {}) == 0)
       continue;
@@ -146,15 +147,20 @@ const Adapter *Indexer::pick(const fs::path &p, int minScore) const {
   }
   return best;
 }
+} // namespace
 
-std::vector<Indexer::Candidate> Indexer::discover(const std::vector<std::string> &paths,
-                                                  std::vector<FileProblem> &problems) const {
+std::vector<Indexer::Candidate>
+Indexer::discoverFiles(const std::vector<std::unique_ptr<Adapter>> &adapters,
+                       const std::vector<std::string> &paths, std::vector<FileProblem> &problems) {
   std::vector<Candidate> out;
-  auto walk = [&](const fs::path &root, int minScore) {
+  auto add = [&](const fs::path &p, const Adapter *a, uintmax_t size) {
+    out.push_back({p, a, std::string(a->agent()), static_cast<int64_t>(size)});
+  };
+  auto walk = [&](const fs::path &root) {
     std::error_code ec;
     if (fs::is_regular_file(root, ec)) {
-      if (const Adapter *a = pick(root, 1))
-        out.push_back({root, a, static_cast<int64_t>(fs::file_size(root, ec))});
+      if (const Adapter *a = pick(adapters, root))
+        add(root, a, fs::file_size(root, ec));
       else
         problems.push_back({root.string(), 0, "not a session file of any known agent"});
       return;
@@ -180,20 +186,20 @@ std::vector<Indexer::Candidate> Indexer::discover(const std::vector<std::string>
       }
       if (!it->is_regular_file(ec))
         continue;
-      if (const Adapter *a = pick(it->path(), minScore))
-        out.push_back({it->path(), a, static_cast<int64_t>(it->file_size(ec))});
+      if (const Adapter *a = pick(adapters, it->path()))
+        add(it->path(), a, it->file_size(ec));
     }
   };
   if (paths.empty()) {
-    for (const auto &a : adapters_)
+    for (const auto &a : adapters)
       for (const auto &root : a->roots()) {
         std::error_code ec;
         if (fs::is_directory(root, ec))
-          walk(root, 1);
+          walk(root);
       }
   } else {
     for (const auto &p : paths)
-      walk(fs::path(p), 1);
+      walk(fs::path(p));
   }
   std::sort(out.begin(), out.end(),
             [](const Candidate &a, const Candidate &b) { return a.path < b.path; });
@@ -207,7 +213,7 @@ Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
                                    const std::function<void(const IndexProgress &)> &progress) {
   const auto t0 = std::chrono::steady_clock::now();
   IndexReport report;
-  auto files = discover(paths, report.errors);
+  auto files = discoverFiles(adapters_, paths, report.errors);
   report.filesSeen = static_cast<int64_t>(files.size());
   IndexProgress prog;
   prog.filesTotal = report.filesSeen;

@@ -54,15 +54,18 @@ public:
   struct Candidate {
     std::filesystem::path path;
     const Adapter *adapter = nullptr;
+    std::string agent;
     int64_t size = 0;
   };
-  // Lists the session files under `paths` (or the default folders), sorted by path.
-  std::vector<Candidate> discover(const std::vector<std::string> &paths,
-                                  std::vector<FileProblem> &problems) const;
+  // Lists the session files under `paths` (files or folders; none = every adapter's default
+  // folders), each with the adapter that claims it most surely, sorted by path. Reads only the
+  // first bytes of candidate files; never touches a database.
+  static std::vector<Candidate> discoverFiles(const std::vector<std::unique_ptr<Adapter>> &adapters,
+                                              const std::vector<std::string> &paths,
+                                              std::vector<FileProblem> &problems);
 
 private:
   Status indexFile(const Candidate &c, IndexReport &report);
-  const Adapter *pick(const std::filesystem::path &p, int minScore) const;
 
   Store &store_;
   const Redactor &redactor_;

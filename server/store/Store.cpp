@@ -79,7 +79,7 @@ CREATE TABLE title_hints(
 CREATE VIRTUAL TABLE events_fts USING fts5(
   text, command, path, tool,
   content='events', content_rowid='id',
-  tokenize='unicode61 remove_diacritics 2'
+  tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER events_ai AFTER INSERT ON events BEGIN
   INSERT INTO events_fts(rowid, text, command, path, tool)
