@@ -1,5 +1,7 @@
 #include "cli/Cli.h"
+#include "cli/CliSupport.h"
 
+#include "config/Config.h"
 #include "ingest/Indexer.h"
 #include "redact/Redactor.h"
 #include "search/Search.h"
@@ -26,101 +28,22 @@ Usage:
   mantra sessions [--json] [--agent A] [--project DIR] [--limit N]
   mantra show     [--json] [--all] [--full] SESSION [--from N] [--to M]
   mantra search   [--json] [--limit N] QUERY...
+  mantra scan     [--json] PATH...         report secrets in files (never prints them)
+  mantra redact   [--rescan [--json]]      redact stdin to stdout; --rescan: the database
   mantra help | --version
 
 Options for every command:
   --db PATH    the database (default $MANTRA_DB, else $XDG_DATA_HOME/mantra/mantra.db)
   --json       machine-readable output on stdout
+  --config PATH               config file (default $XDG_CONFIG_HOME/mantra/config.json)
+  --redact-pattern [ID=]REGEX another secret pattern (repeatable)
+  --internal-domain DOMAIN    hosts under DOMAIN are redacted (repeatable)
+  --allow VALUE               a value never redacted (repeatable)
 
 SESSION is a session id ("claude:3f2a…"), a native id, or a unique prefix of either.
 QUERY: words (all must match), "exact phrases", prefix*.
 )";
 
-struct Args {
-  std::string command;
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options; // --name value
-  std::set<std::string> flags;                // --name
-  std::string error;
-};
-
-// Options taking a value; everything else starting with -- is a flag.
-const std::set<std::string> kValued = {"--db", "--agent", "--project", "--limit", "--from", "--to"};
-const std::set<std::string> kFlags = {"--json", "--all", "--full", "--dry-run", "--help", "-h"};
-
-Args parse(int argc, char **argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s == "--") {
-      for (++i; i < argc; ++i)
-        a.positional.push_back(argv[i]);
-      break;
-    }
-    const bool longOpt = s.rfind("--", 0) == 0;
-    if (a.command == "search" && !longOpt && s.size() > 1 && s[0] == '-' && s != "-h") {
-      a.positional.push_back(s); // "-word" belongs to the query
-      continue;
-    }
-    if (s.size() > 1 && s[0] == '-') {
-      std::string name = s, value;
-      bool hasValue = false;
-      if (auto eq = s.find('='); eq != std::string::npos && s.rfind("--", 0) == 0) {
-        name = s.substr(0, eq);
-        value = s.substr(eq + 1);
-        hasValue = true;
-      }
-      if (kValued.count(name)) {
-        if (!hasValue) {
-          if (i + 1 >= argc) {
-            a.error = name + " needs a value";
-            return a;
-          }
-          value = argv[++i];
-        }
-        a.options[name] = value;
-        continue;
-      }
-      if (kFlags.count(name) && !hasValue) {
-        a.flags.insert(name);
-        continue;
-      }
-      a.error = "unknown option " + s;
-      return a;
-    }
-    if (a.command.empty())
-      a.command = s;
-    else
-      a.positional.push_back(s);
-  }
-  return a;
-}
-
-bool intOption(const Args &a, const std::string &name, int64_t &out, std::string &err) {
-  auto it = a.options.find(name);
-  if (it == a.options.end())
-    return true;
-  try {
-    size_t used = 0;
-    out = std::stoll(it->second, &used);
-    if (used != it->second.size())
-      throw std::invalid_argument("x");
-  } catch (...) {
-    err = name + ": expected an integer, got '" + it->second + "'";
-    return false;
-  }
-  return true;
-}
-
-int fail(const Error &e) {
-  std::cerr << "mantra: " << e.message << "\n";
-  return 1;
-}
-
-int usage(const std::string &msg) {
-  std::cerr << "mantra: " << msg << "\n(see 'mantra help')\n";
-  return 2;
-}
 
 std::string localTime(std::optional<int64_t> ms, bool seconds = false) {
   if (!ms)
@@ -174,10 +97,6 @@ json eventJson(const Event &e) {
   return j;
 }
 
-void printJson(const json &j) {
-  std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
-}
-
 // The short form of a session id for tables: agent + first 8 characters of the native id.
 std::string shortId(const std::string &id) {
   const auto colon = id.find(':');
@@ -198,9 +117,12 @@ std::string homeRelative(const std::string &path) {
   return path;
 }
 
-Expected<std::unique_ptr<Store>> openStore(const Args &a) {
-  auto it = a.options.find("--db");
-  return Store::open(it != a.options.end() ? it->second : defaultDatabasePath());
+// `path` relative to `base` when it lies inside it ("calc/cli.py" rather than the absolute path).
+std::string relativeTo(const std::string &path, const std::string &base) {
+  if (!base.empty() && path.size() > base.size() + 1 && path.rfind(base, 0) == 0 &&
+      path[base.size()] == '/')
+    return path.substr(base.size() + 1);
+  return path;
 }
 
 // --- index ---------------------------------------------------------------------------------
@@ -230,11 +152,13 @@ int cmdIndexDryRun(const Args &a) {
 int cmdIndex(const Args &a) {
   if (a.flags.count("--dry-run"))
     return cmdIndexDryRun(a);
+  auto redactor = makeRedactor(a);
+  if (!redactor)
+    return fail(redactor.error());
   auto store = openStore(a);
   if (!store)
     return fail(store.error());
-  Redactor redactor;
-  Indexer indexer(**store, redactor, makeAdapters());
+  Indexer indexer(**store, *redactor, makeAdapters());
   const bool asJson = a.flags.count("--json");
   const bool bar = !asJson && ::isatty(STDERR_FILENO);
   auto progress = [&](const IndexProgress &p) {
@@ -304,13 +228,13 @@ int cmdSessions(const Args &a) {
     return usage(err);
   if (limit <= 0)
     return usage("--limit: must be positive");
-  f.limit = static_cast<int>(limit);
-  if (auto it = a.options.find("--agent"); it != a.options.end())
-    f.agent = it->second;
-  if (auto it = a.options.find("--project"); it != a.options.end()) {
+  f.limit = static_cast<int>(std::min<int64_t>(limit, INT32_MAX)); // no wrap-around
+  f.agent = opt(a, "--agent");
+  if (a.options.count("--project")) {
     std::error_code ec;
-    auto abs = std::filesystem::absolute(it->second, ec);
-    f.project = ec ? it->second : abs.lexically_normal().string();
+    const std::string p = opt(a, "--project");
+    auto abs = std::filesystem::absolute(p, ec);
+    f.project = ec ? p : abs.lexically_normal().string();
   }
   if (!a.positional.empty())
     return usage("sessions takes no arguments (did you mean 'mantra show " + a.positional[0] +
@@ -391,10 +315,18 @@ int cmdShow(const Args &a) {
   const bool all = a.flags.count("--all"), full = a.flags.count("--full");
   const size_t maxLines = full ? SIZE_MAX : 12;
   std::printf("%s  %s\n", s->id.c_str(), s->title.c_str());
-  std::printf("%s%s%s%s, %s → %s, %lld steps\n\n", homeRelative(s->project).c_str(),
-              s->branch.empty() ? "" : (" (" + s->branch + ")").c_str(),
-              s->model.empty() ? "" : ", ", s->model.c_str(), localTime(s->started).c_str(),
-              localTime(s->ended).c_str(), static_cast<long long>(s->events));
+  std::string line = homeRelative(s->project);
+  if (!s->branch.empty())
+    line += " (" + s->branch + ")";
+  if (!s->model.empty())
+    line += ", " + s->model;
+  const std::string start = localTime(s->started), end = localTime(s->ended);
+  // "2026-11-25 11:45 → 12:10" when both ends fall on the same day.
+  line += ", " + start + " → " + (start.substr(0, 10) == end.substr(0, 10) ? end.substr(11) : end);
+  line += ", " + std::to_string(s->events) + " steps";
+  if (!s->parentId.empty())
+    line += ", sub-agent of " + s->parentId;
+  std::printf("%s\n\n", line.c_str());
   for (const auto &e : *events) {
     if (e.kind == EventKind::Meta && !all)
       continue;
@@ -409,7 +341,7 @@ int cmdShow(const Args &a) {
         head += "  (failed)";
       break;
     case EventKind::Edit:
-      head += "  " + e.tool + " " + e.path + (e.isError ? "  (failed)" : "");
+      head += "  " + e.tool + " " + relativeTo(e.path, s->project) + (e.isError ? "  (failed)" : "");
       break;
     case EventKind::ToolCall:
     case EventKind::ToolResult:
@@ -475,7 +407,7 @@ int cmdSearch(const Args &a) {
     return fail(store.error());
   SearchOptions opts;
   opts.query = query;
-  opts.limit = static_cast<int>(limit);
+  opts.limit = static_cast<int>(std::min<int64_t>(limit, INT32_MAX)); // no wrap-around
   const int64_t t0 = nowMs();
   auto hits = search(**store, opts);
   if (!hits)
@@ -521,7 +453,7 @@ int main(int argc, char **argv) {
   Args a = parse(argc, argv);
   if (!a.error.empty())
     return usage(a.error);
-  if (a.command == "--version" || a.command == "version") {
+  if (a.command == "version" || (a.command.empty() && a.flags.count("--version"))) {
     std::printf("mantra %s\n", MANTRA_VERSION);
     return 0;
   }
@@ -537,6 +469,10 @@ int main(int argc, char **argv) {
     return cmdShow(a);
   if (a.command == "search")
     return cmdSearch(a);
+  if (a.command == "scan")
+    return cmdScan(a);
+  if (a.command == "redact")
+    return cmdRedact(a);
   return usage("unknown command '" + a.command + "'");
 }
 

@@ -623,6 +623,8 @@ int ClaudeAdapter::claims(const fs::path &path, std::string_view head) const {
       score += 2;
       break;
     }
+  if (score == 0 && head.find("\"sessionId\"") != std::string_view::npos)
+    score = 1; // a weak sign; other agents with stronger markers win
   return score;
 }
 

@@ -156,7 +156,13 @@ Indexer::discoverFiles(const std::vector<std::unique_ptr<Adapter>> &adapters,
   auto add = [&](const fs::path &p, const Adapter *a, uintmax_t size) {
     out.push_back({p, a, std::string(a->agent()), static_cast<int64_t>(size)});
   };
-  auto walk = [&](const fs::path &root) {
+  // Under an adapter's own folder, a file it claims at all is its own.
+  auto choose = [&](const fs::path &p, const Adapter *owner) -> const Adapter * {
+    if (owner && owner->claims(p, {}) > 0 && owner->claims(p, readHead(p, kHeadBytes)) > 0)
+      return owner;
+    return pick(adapters, p);
+  };
+  auto walk = [&](const fs::path &root, const Adapter *owner) {
     std::error_code ec;
     if (fs::is_regular_file(root, ec)) {
       if (const Adapter *a = pick(adapters, root))
@@ -186,7 +192,7 @@ Indexer::discoverFiles(const std::vector<std::unique_ptr<Adapter>> &adapters,
       }
       if (!it->is_regular_file(ec))
         continue;
-      if (const Adapter *a = pick(adapters, it->path()))
+      if (const Adapter *a = choose(it->path(), owner))
         add(it->path(), a, it->file_size(ec));
     }
   };
@@ -195,11 +201,11 @@ Indexer::discoverFiles(const std::vector<std::unique_ptr<Adapter>> &adapters,
       for (const auto &root : a->roots()) {
         std::error_code ec;
         if (fs::is_directory(root, ec))
-          walk(root);
+          walk(root, a.get());
       }
   } else {
     for (const auto &p : paths)
-      walk(fs::path(p));
+      walk(fs::path(p), nullptr);
   }
   std::sort(out.begin(), out.end(),
             [](const Candidate &a, const Candidate &b) { return a.path < b.path; });

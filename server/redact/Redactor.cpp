@@ -1,16 +1,323 @@
 #include "redact/Redactor.h"
 
+#include "redact/Rules.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <algorithm>
+#include <hs/hs.h>
+#include <pcre2.h>
+#include <stdexcept>
+
 namespace mantra {
+using redact::Check;
+using redact::Rule;
+
+namespace {
+
+struct Compiled {
+  std::string id;
+  pcre2_code *code = nullptr;
+  Check check = Check::None;
+  bool always = false; // no keywords: tried on every text
+};
+
+std::string pcreError(int code) {
+  PCRE2_UCHAR buf[256];
+  pcre2_get_error_message(code, buf, sizeof buf);
+  return reinterpret_cast<const char *>(buf);
+}
+
+bool looksRandom(std::string_view v) {
+  bool upper = false, lower = false, digit = false;
+  for (char c : v) {
+    upper = upper || (c >= 'A' && c <= 'Z');
+    lower = lower || (c >= 'a' && c <= 'z');
+    digit = digit || (c >= '0' && c <= '9');
+  }
+  // Hex keys (Twilio) have no upper/lower mix; letter-only keys (Hugging Face) have no digits.
+  const int kinds = upper + lower + digit;
+  return kinds >= 2 && redact::entropy(v) >= 3.0 && !redact::isPlaceholder(v);
+}
+
+// An assigned value that is a literal secret, not code: `password = getPassword()` and
+// `token = request.headers` are not hits; `PASSWORD=s3cr3t-v4lue` is.
+bool looksAssigned(std::string_view v) {
+  if (redact::isPlaceholder(v))
+    return false;
+  if (v.find(' ') != std::string_view::npos) {
+    // A phrase is a secret only when it is short and not prose ("the token is refreshed").
+    size_t spaces = std::count(v.begin(), v.end(), ' ');
+    if (spaces > 2)
+      return false;
+  }
+  // Dotted identifiers and plain words: request.headers, self.token, true, null.
+  bool identifier = true, hasDigitOrSymbol = false;
+  for (char c : v) {
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    identifier = identifier && (alpha || digit || c == '.');
+    hasDigitOrSymbol = hasDigitOrSymbol || !alpha;
+  }
+  if (identifier && !hasDigitOrSymbol)
+    return false;
+  if (identifier && v.find('.') != std::string_view::npos &&
+      std::none_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  static const char *const kWords[] = {"true", "false", "null", "none", "undefined", "nil"};
+  for (const char *w : kWords)
+    if (v == w)
+      return false;
+  return redact::entropy(v) >= 2.0;
+}
+
+bool privateIpOk(std::string_view v) {
+  int octet = 0, digits = 0;
+  for (char c : v) {
+    if (c == '.') {
+      if (octet > 255 || digits == 0)
+        return false;
+      octet = digits = 0;
+    } else {
+      octet = octet * 10 + (c - '0');
+      ++digits;
+    }
+  }
+  return octet <= 255 && digits > 0;
+}
+
+bool passes(Check check, std::string_view v) {
+  switch (check) {
+  case Check::None:
+    return true;
+  case Check::NotExample:
+    return v.find("EXAMPLE") == std::string_view::npos;
+  case Check::RandomToken:
+    return looksRandom(v);
+  case Check::Assignment:
+    return looksAssigned(v);
+  case Check::Placeholder:
+    return !redact::isPlaceholder(v);
+  case Check::PrivateIp:
+    return privateIpOk(v);
+  }
+  return true;
+}
+
+std::string escapeRegex(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::string_view("\\^$.|?*+()[]{}-/").find(c) != std::string_view::npos)
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+struct Redactor::Impl {
+  std::vector<Compiled> rules;
+  std::vector<std::string> allow;
+  hs_database_t *db = nullptr;
+  std::vector<unsigned> keywordRule; // Hyperscan pattern id -> rule index
+  bool anyAlways = false;
+
+  ~Impl() {
+    for (auto &r : rules)
+      pcre2_code_free(r.code);
+    if (db)
+      hs_free_database(db);
+  }
+
+  Status add(const std::string &id, const std::string &pattern, Check check, bool caseless,
+             const std::vector<redact::Keyword> &keywords) {
+    int err = 0;
+    PCRE2_SIZE offset = 0;
+    uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF;
+    if (caseless)
+      opts |= PCRE2_CASELESS;
+    pcre2_code *code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()),
+                                     pattern.size(), opts, &err, &offset, nullptr);
+    if (!code)
+      return makeError(ErrorCode::Invalid, "redact rule " + id + ": bad pattern at offset " +
+                                               std::to_string(offset) + ": " + pcreError(err));
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    Compiled c{id, code, check, keywords.empty()};
+    anyAlways = anyAlways || c.always;
+    rules.push_back(c);
+    (void)keywords;
+    return {};
+  }
+
+  Status buildPrefilter(const std::vector<std::vector<redact::Keyword>> &keywords) {
+    std::vector<const char *> exprs;
+    std::vector<size_t> lens;
+    std::vector<unsigned> flags, ids;
+    for (size_t r = 0; r < keywords.size(); ++r)
+      for (const auto &k : keywords[r]) {
+        exprs.push_back(k.text.c_str());
+        lens.push_back(k.text.size());
+        flags.push_back(HS_FLAG_SINGLEMATCH | (k.caseless ? HS_FLAG_CASELESS : 0u));
+        ids.push_back(static_cast<unsigned>(keywordRule.size()));
+        keywordRule.push_back(static_cast<unsigned>(r));
+      }
+    if (exprs.empty())
+      return {};
+    hs_compile_error_t *cerr = nullptr;
+    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                             static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                             &cerr) != HS_SUCCESS) {
+      std::string msg = cerr && cerr->message ? cerr->message : "unknown error";
+      hs_free_compile_error(cerr);
+      return makeError(ErrorCode::Invalid, "redact: keyword prefilter: " + msg);
+    }
+    return {};
+  }
+
+  // Which rules may match `text`, as a flag per rule.
+  std::vector<char> candidates(std::string_view text) const {
+    std::vector<char> on(rules.size(), 0);
+    for (size_t i = 0; i < rules.size(); ++i)
+      on[i] = rules[i].always;
+    if (!db || text.empty())
+      return on;
+    thread_local hs_scratch_t *scratch = nullptr;
+    thread_local const hs_database_t *scratchFor = nullptr;
+    if (scratchFor != db) {
+      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
+        throw std::runtime_error("redact: cannot allocate Hyperscan scratch");
+      scratchFor = db;
+    }
+    struct Ctx {
+      const Impl *self;
+      std::vector<char> *on;
+    } ctx{this, &on};
+    auto cb = [](unsigned id, unsigned long long, unsigned long long, unsigned,
+                 void *p) -> int {
+      auto *c = static_cast<Ctx *>(p);
+      (*c->on)[c->self->keywordRule[id]] = 1;
+      return 0;
+    };
+    hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, cb, &ctx);
+    return on;
+  }
+};
+
+Redactor::Redactor() {
+  auto r = create({});
+  if (!r)
+    throw std::logic_error("built-in redaction rules do not compile: " + r.error().message);
+  impl_ = r->impl_;
+}
+
+Expected<Redactor> Redactor::create(const RedactOptions &options) {
+  auto impl = std::make_shared<Impl>();
+  std::vector<std::vector<redact::Keyword>> keywords;
+  for (const Rule &r : redact::builtinRules()) {
+    if (auto st = impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords); !st)
+      return st.error();
+    keywords.push_back(r.keywords);
+  }
+  for (const auto &d : options.internalDomains) {
+    std::string dom = d;
+    while (!dom.empty() && dom.front() == '.')
+      dom.erase(dom.begin());
+    if (dom.empty())
+      continue;
+    const std::string pattern = "(?<![A-Za-z0-9.-])((?:[a-z0-9-]+\\.)*" + escapeRegex(dom) +
+                                ")(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])";
+    if (auto st = impl->add("internal-host", pattern, Check::None, true, {{dom, true}}); !st)
+      return st.error();
+    keywords.push_back({{dom, true}});
+  }
+  for (size_t i = 0; i < options.patterns.size(); ++i) {
+    const auto &p = options.patterns[i];
+    const std::string id = p.id.empty() ? "custom-" + std::to_string(i + 1) : p.id;
+    if (auto st = impl->add(id, p.pattern, Check::None, false, {}); !st)
+      return st.error();
+    keywords.push_back({});
+  }
+  if (auto st = impl->buildPrefilter(keywords); !st)
+    return st.error();
+  impl->allow = options.allow;
+  return Redactor(std::shared_ptr<const Impl>(std::move(impl)));
+}
+
+std::vector<Finding> Redactor::find(std::string_view text) const {
+  std::vector<Finding> found;
+  if (text.size() < 4)
+    return found;
+  const Impl &im = *impl_;
+  const auto on = im.candidates(text);
+  if (std::find(on.begin(), on.end(), 1) == on.end())
+    return found;
+  thread_local pcre2_match_data *md = pcre2_match_data_create(16, nullptr);
+  const auto *subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  for (size_t i = 0; i < im.rules.size(); ++i) {
+    if (!on[i])
+      continue;
+    const Compiled &rule = im.rules[i];
+    PCRE2_SIZE at = 0;
+    while (at <= text.size()) {
+      const int rc = pcre2_match(rule.code, subject, text.size(), at, 0, md, nullptr);
+      if (rc < 0)
+        break;
+      const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+      size_t s = ov[0], e = ov[1];
+      if (rc >= 2 && ov[2] != PCRE2_UNSET) {
+        s = ov[2];
+        e = ov[3];
+      }
+      const std::string_view value = text.substr(s, e - s);
+      bool allowed = false;
+      for (const auto &a : im.allow)
+        allowed = allowed || (!a.empty() && value.find(a) != std::string_view::npos);
+      if (e > s && !allowed && passes(rule.check, value))
+        found.push_back({rule.id, s, e - s});
+      at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+    }
+  }
+  // Earliest first; at equal starts the longer one; drop anything overlapping a kept finding.
+  std::stable_sort(found.begin(), found.end(), [](const Finding &a, const Finding &b) {
+    return a.start != b.start ? a.start < b.start : a.length > b.length;
+  });
+  std::vector<Finding> out;
+  size_t end = 0;
+  for (auto &f : found) {
+    if (!out.empty() && f.start < end) {
+      // Overlap: extend the kept finding when this one reaches further.
+      if (f.start + f.length > end) {
+        out.back().length = f.start + f.length - out.back().start;
+        end = f.start + f.length;
+      }
+      continue;
+    }
+    end = f.start + f.length;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
 
 std::string Redactor::redact(std::string text) const {
-  // No rules yet (the redaction issue adds them). Kept as a real function so that every caller
-  // is already in place.
-  return text;
+  const auto found = find(text);
+  if (found.empty())
+    return text;
+  std::string out;
+  out.reserve(text.size());
+  size_t at = 0;
+  for (const auto &f : found) {
+    out.append(text, at, f.start - at);
+    out += "[REDACTED:" + f.rule + "]";
+    at = f.start + f.length;
+  }
+  out.append(text, at, std::string::npos);
+  return out;
 }
 
 void Redactor::redactJson(nlohmann::json &j) const {
   if (j.is_string()) {
-    j = redact(j.get<std::string>());
+    auto &s = j.get_ref<std::string &>();
+    s = redact(std::move(s));
   } else if (j.is_structured()) {
     for (auto &v : j)
       redactJson(v);
@@ -32,5 +339,13 @@ void Redactor::redactSession(SessionInfo &s) const {
 }
 
 void Redactor::redactTitle(TitleHint &t) const { t.title = redact(std::move(t.title)); }
+
+std::vector<std::string> Redactor::ruleIds() const {
+  std::vector<std::string> out;
+  for (const auto &r : impl_->rules)
+    if (std::find(out.begin(), out.end(), r.id) == out.end())
+      out.push_back(r.id);
+  return out;
+}
 
 } // namespace mantra

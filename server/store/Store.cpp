@@ -176,6 +176,15 @@ Status Store::migrate() {
   if (!again)
     return again.error();
   version = again->step() ? again->int64(0) : 0;
+  if (version == 0) {
+    // Never add Mantra's tables to some other program's database.
+    auto tables = db_.prepare("SELECT count(*) FROM sqlite_master");
+    if (!tables)
+      return tables.error();
+    if (tables->step() && tables->int64(0) > 0)
+      return makeError(ErrorCode::Schema,
+                       db_.path() + " is not a Mantra database (it holds other tables)");
+  }
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     if (auto r = db_.exec(kMigrations[v]); !r)
       return makeError(r.error().code, "migrate " + db_.path() + " to version " +
@@ -188,6 +197,7 @@ Status Store::migrate() {
 
 Status Store::begin() {
   nextSeq_.clear();
+  touched_.clear();
   if (auto st = db_.exec("BEGIN IMMEDIATE"); !st) {
     if (st.error().code == ErrorCode::Busy)
       return makeError(ErrorCode::Busy, "database " + db_.path() +
@@ -202,8 +212,10 @@ Status Store::commit() {
   if (!inTxn_)
     return {};
   auto st = db_.exec("COMMIT");
-  if (st)
+  if (st) {
     inTxn_ = false;
+    touched_.clear();
+  }
   nextSeq_.clear();
   return st;
 }
@@ -213,6 +225,7 @@ void Store::rollback() {
     (void)db_.exec("ROLLBACK");
   inTxn_ = false;
   nextSeq_.clear();
+  touched_.clear();
 }
 
 std::optional<Source> Store::source(const std::string &path) {
@@ -265,6 +278,17 @@ Expected<int64_t> Store::saveSource(const Source &s) {
 }
 
 Status Store::forgetSource(int64_t sourceId) {
+  // The sessions losing events need their counts refreshed even when nothing is re-read.
+  auto *sessions = db_.cached("SELECT DISTINCT session_id FROM events WHERE source_id = ?");
+  if (!sessions)
+    return db_.lastError("store: forget source");
+  sessions->bind(1, sourceId);
+  while (sessions->step())
+    touched_.insert(sessions->text(0));
+  const bool failed = sessions->failed();
+  sessions->reset();
+  if (failed)
+    return db_.lastError("store: forget source");
   auto *st = db_.cached("DELETE FROM events WHERE source_id = ?");
   if (!st)
     return db_.lastError("store: forget source");
@@ -317,6 +341,7 @@ Expected<int64_t> Store::nextSeq(const std::string &sessionId) {
   const int64_t next = (st->step() ? st->int64(0) : 0) + 1;
   st->reset();
   nextSeq_[sessionId] = next + 1;
+  touched_.insert(sessionId);
   return next;
 }
 
@@ -416,7 +441,7 @@ Status Store::resolveTitleHints() {
 }
 
 Status Store::refreshCounts() {
-  for (const auto &[id, next] : nextSeq_) {
+  for (const auto &id : touched_) {
     auto *st = db_.cached("UPDATE sessions SET events = (SELECT count(*) FROM events WHERE "
                           "session_id = ?1) WHERE id = ?1");
     if (!st)
@@ -460,7 +485,8 @@ Expected<std::vector<SessionRow>> Store::sessions(const SessionFilter &f) {
   if (!st)
     return db_.lastError("store: list sessions");
   std::string project = f.project;
-  while (project.size() > 1 && project.back() == '/')
+  // "/w/p/" means "/w/p"; "/" becomes empty, i.e. no filter (every folder is inside it).
+  while (!project.empty() && project.back() == '/')
     project.pop_back();
   st->bindOpt(1, f.agent).bindOpt(2, project).bind(3, static_cast<int64_t>(f.limit));
   std::vector<SessionRow> out;
@@ -548,6 +574,91 @@ Expected<Counts> Store::counts() {
     c.sources = st->int64(2);
   }
   return c;
+}
+
+Expected<Store::RewriteCounts>
+Store::rewriteTexts(const std::function<bool(Event &)> &fixEvent,
+                    const std::function<bool(SessionRow &)> &fixSession) {
+  RewriteCounts counts;
+  if (auto st = begin(); !st)
+    return st.error();
+  auto fail = [&](const Error &e) {
+    rollback();
+    return e;
+  };
+  {
+    auto read = db_.prepare("SELECT id, text, tool, path, command, data FROM events");
+    if (!read)
+      return fail(read.error());
+    auto write = db_.prepare("UPDATE events SET text = ?1, tool = ?2, path = ?3, command = ?4, "
+                             "data = ?5 WHERE id = ?6");
+    if (!write)
+      return fail(write.error());
+    while (read->step()) {
+      Event e;
+      const int64_t id = read->int64(0);
+      e.text = read->text(1);
+      e.tool = read->text(2);
+      e.path = read->text(3);
+      e.command = read->text(4);
+      const std::string d = read->text(5);
+      if (!d.empty())
+        e.data = nlohmann::json::parse(d, nullptr, false);
+      if (e.data.is_discarded())
+        e.data = nullptr;
+      if (!fixEvent(e))
+        continue;
+      write->bindOpt(1, e.text).bindOpt(2, e.tool).bindOpt(3, e.path).bindOpt(4, e.command);
+      if (e.data.is_null())
+        write->bindNull(5);
+      else
+        write->bind(5, e.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      write->bind(6, id);
+      if (auto st = write->run(); !st)
+        return fail(st.error());
+      ++counts.events;
+    }
+    if (read->failed())
+      return fail(db_.lastError("store: rewrite events"));
+  }
+  {
+    auto read = db_.prepare("SELECT " MANTRA_SESSION_COLUMNS " FROM sessions");
+    if (!read)
+      return fail(read.error());
+    auto write = db_.prepare("UPDATE sessions SET title = ?1, project = ?2, branch = ?3 "
+                             "WHERE id = ?4");
+    if (!write)
+      return fail(write.error());
+    while (read->step()) {
+      SessionRow r = readSession(*read);
+      if (!fixSession(r))
+        continue;
+      write->bindOpt(1, r.title).bindOpt(2, r.project).bindOpt(3, r.branch).bind(4, r.id);
+      if (auto st = write->run(); !st)
+        return fail(st.error());
+      ++counts.sessions;
+    }
+  }
+  if (auto st = db_.exec("DELETE FROM title_hints"); !st)
+    return fail(st.error());
+  if (auto st = commit(); !st)
+    return st.error();
+  return counts;
+}
+
+Status Store::purge() {
+  // 'rebuild' re-creates the FTS index from the content table alone: no token of a replaced
+  // text survives in an index segment.
+  if (auto st = db_.exec("PRAGMA secure_delete=ON; "
+                         "INSERT INTO events_fts(events_fts) VALUES('rebuild'); "
+                         "INSERT INTO events_fts(events_fts) VALUES('optimize');");
+      !st)
+    return makeError(st.error().code, "store: rebuild index: " + st.error().message);
+  if (auto st = db_.exec("VACUUM"); !st)
+    return makeError(st.error().code, "store: vacuum: " + st.error().message);
+  if (auto st = db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); !st)
+    return makeError(st.error().code, "store: checkpoint: " + st.error().message);
+  return {};
 }
 
 } // namespace mantra

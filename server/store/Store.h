@@ -13,10 +13,12 @@
 #include "store/Sqlite.h"
 #include "util/Expected.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace mantra {
@@ -94,6 +96,19 @@ public:
   // Recomputes event counts for sessions touched since begin().
   Status refreshCounts();
 
+  // Rewrites stored texts: `fixEvent` / `fixSession` change the values in place and return true
+  // when they changed something; changed rows are written back (the FTS index follows through
+  // its triggers). Runs in one transaction; returns how many rows changed.
+  struct RewriteCounts {
+    int64_t events = 0, sessions = 0;
+  };
+  Expected<RewriteCounts> rewriteTexts(const std::function<bool(Event &)> &fixEvent,
+                                       const std::function<bool(SessionRow &)> &fixSession);
+  // Rebuilds the FTS index from the events, then overwrites freed pages and shrinks the file
+  // (secure_delete + VACUUM + WAL truncate) so that no replaced text survives anywhere in the
+  // database files. Needs no open transaction; takes the write lock.
+  Status purge();
+
   // --- reading ---
   Expected<std::vector<SessionRow>> sessions(const SessionFilter &f);
   // Finds a session by full id, native id, or a unique prefix of either.
@@ -109,6 +124,7 @@ private:
 
   sql::Db db_;
   std::unordered_map<std::string, int64_t> nextSeq_; // valid inside one transaction
+  std::unordered_set<std::string> touched_; // sessions whose events changed since begin()
   bool inTxn_ = false;
 };
 

@@ -264,6 +264,23 @@ TEST_CASE("Store::open refuses a file that is not SQLite without touching it", "
   CHECK(readFile(path) == content);
 }
 
+TEST_CASE("Store::open leaves another program's SQLite database alone", "[store]") {
+  TempDir tmp;
+  const std::string path = tmp / "other.db";
+  {
+    RawDb raw(path);
+    REQUIRE(raw.exec("CREATE TABLE sessions(x); INSERT INTO sessions VALUES(1)") == SQLITE_OK);
+  }
+  auto r = Store::open(path);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::Schema);
+  CHECK_THAT(r.error().message, Catch::Contains("not a Mantra database"));
+  RawDb raw(path);
+  CHECK(raw.scalar("SELECT count(*) FROM sqlite_master") == 1);
+  CHECK(raw.scalar("PRAGMA user_version") == 0);
+  CHECK(raw.scalar("SELECT x FROM sessions") == 1);
+}
+
 TEST_CASE("Store::open reports a folder it cannot create", "[store]") {
   TempDir tmp;
   writeFile(tmp.path() / "file", "x");
@@ -600,6 +617,12 @@ TEST_CASE("sessions() lists newest first and filters by agent, project and limit
   CHECK(ids(project) == std::vector<std::string>{"codex:s4", "claude:s2", "claude:s1"});
   project.project = "/w/proj/sub";
   CHECK(ids(project) == std::vector<std::string>{"claude:s2"});
+  project.project = "/w";
+  CHECK(ids(project).size() == 4);
+  project.project = "/"; // the root holds every project
+  CHECK(ids(project).size() == 4);
+  project.project = "/w/pro";
+  CHECK(ids(project).empty());
   project.agent = "codex";
   CHECK(ids(project).empty());
   SessionFilter limit;

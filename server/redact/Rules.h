@@ -1,0 +1,48 @@
+// The built-in redaction rules: what a secret looks like, rule by rule.
+//
+// Each rule has an id (it appears in "[REDACTED:<id>]"), the literal keywords one of which must
+// occur for the rule to be tried at all (the prefilter), a PCRE2 pattern, and an optional check
+// that the matched value really looks like a secret. When the pattern has a capture group 1,
+// only that group is replaced (the value of `password=…`, the password in a URL); otherwise the
+// whole match is.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mantra::redact {
+
+enum class Check {
+  None,
+  NotExample,   // skip values that say they are documentation examples ("…EXAMPLE…")
+  RandomToken,  // looks generated: mixed letters and digits, no placeholder words
+  Assignment,   // a literal value assigned in code/env/YAML, not a call, variable or placeholder
+  Placeholder,  // reject obvious placeholders only (${X}, <x>, ****, YOUR_TOKEN)
+  PrivateIp,    // every octet ≤ 255
+};
+
+struct Keyword {
+  std::string text;
+  bool caseless = true;
+};
+
+struct Rule {
+  std::string id;
+  std::vector<Keyword> keywords; // empty: always tried
+  std::string pattern;           // PCRE2 syntax
+  Check check = Check::None;
+  bool caseless = false; // compile the pattern with PCRE2_CASELESS
+};
+
+// The rules Mantra ships, in priority order (an earlier rule wins an overlap of equal start).
+const std::vector<Rule> &builtinRules();
+
+// True for values that are obviously not real secrets: ${VAR}, <your-key>, ****, YOUR_API_KEY,
+// "changeme"-style words are NOT included (those are real, weak secrets).
+bool isPlaceholder(std::string_view value);
+
+// Shannon entropy in bits per byte.
+double entropy(std::string_view s);
+
+} // namespace mantra::redact
