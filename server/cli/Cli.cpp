@@ -430,11 +430,11 @@ int cmdSearch(const Args &a) {
                       {"highlights", hl},
                       {"score", h.score}});
     }
-    printJson({{"hits", list}, {"query", query}, {"ms", nowMs() - t0}});
+    printJson({{"hits", list}, {"query", Redactor().redact(query)}, {"ms", nowMs() - t0}});
     return 0;
   }
   if (hits->empty()) {
-    std::printf("No matches for %s.\n", query.c_str());
+    std::printf("No matches for %s.\n", Redactor().redact(query).c_str());
     return 0;
   }
   const bool color = ::isatty(STDOUT_FILENO);

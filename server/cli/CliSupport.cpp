@@ -88,13 +88,20 @@ bool intOption(const Args &a, const std::string &name, int64_t &out, std::string
   return true;
 }
 
+// Messages can quote input (a query, a path, a config value): they pass the built-in rules
+// like every other text that leaves Mantra.
+const Redactor &messageRedactor() {
+  static const Redactor r;
+  return r;
+}
+
 int fail(const Error &e) {
-  std::cerr << "mantra: " << e.message << "\n";
+  std::cerr << "mantra: " << messageRedactor().redact(e.message) << "\n";
   return 1;
 }
 
 int usage(const std::string &msg) {
-  std::cerr << "mantra: " << msg << "\n(see 'mantra help')\n";
+  std::cerr << "mantra: " << messageRedactor().redact(msg) << "\n(see 'mantra help')\n";
   return 2;
 }
 

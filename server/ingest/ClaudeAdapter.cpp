@@ -218,7 +218,16 @@ public:
         json unused = json::parse(text);
         (void)unused;
       } catch (const json::parse_error &e) {
-        why = std::string("invalid JSON: ") + e.what();
+        // Keep nlohmann's description but not its "last read: '…'" excerpt of the input: the
+        // excerpt can hold part of a secret too short for a rule to recognise.
+        std::string what = e.what();
+        if (auto p = what.find("]"); p != std::string::npos)
+          what = what.substr(p + 2);
+        if (auto a = what.find("; last read: "); a != std::string::npos) {
+          const auto b = what.find("; ", a + 13);
+          what.erase(a, b == std::string::npos ? std::string::npos : b - a);
+        }
+        why = "invalid JSON: " + what;
       }
       sink.problem(lineNo, why);
       return;

@@ -140,17 +140,32 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string &path) {
   std::unique_ptr<Store> s(new Store());
   if (auto st = s->db_.open(path, true, false, 5000); !st)
     return st.error();
+  auto openError = [&path](const Error &e) {
+    if (e.code == ErrorCode::Schema)
+      return makeError(ErrorCode::Schema, path + " is not a Mantra database (not SQLite)");
+    if (e.code == ErrorCode::Busy)
+      return makeError(ErrorCode::Busy,
+                       "database " + path + " is locked by another process; try again");
+    return makeError(e.code, "database " + path + ": " + e.message);
+  };
+  // Before changing anything (the journal mode is stored in the file), make sure this is SQLite
+  // and not another program's database: tables but no user_version.
+  {
+    auto probe = s->db_.prepare(
+        "SELECT count(*), (SELECT user_version FROM pragma_user_version) FROM sqlite_master");
+    if (!probe)
+      return openError(probe.error());
+    if (!probe->step())
+      return openError(s->db_.lastError("read schema"));
+    if (probe->int64(0) > 0 && probe->int64(1) == 0)
+      return makeError(ErrorCode::Schema,
+                       path + " is not a Mantra database (it holds other tables)");
+  }
   // journal_mode=WAL needs a moment of exclusive access only the first time.
   if (auto st = s->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                             "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;");
-      !st) {
-    if (st.error().code == ErrorCode::Schema)
-      return makeError(ErrorCode::Schema, path + " is not a Mantra database (not SQLite)");
-    if (st.error().code == ErrorCode::Busy)
-      return makeError(ErrorCode::Busy,
-                       "database " + path + " is locked by another process; try again");
-    return makeError(st.error().code, "database " + path + ": " + st.error().message);
-  }
+      !st)
+    return openError(st.error());
   if (auto st = s->migrate(); !st)
     return st.error();
   return s;
@@ -176,15 +191,6 @@ Status Store::migrate() {
   if (!again)
     return again.error();
   version = again->step() ? again->int64(0) : 0;
-  if (version == 0) {
-    // Never add Mantra's tables to some other program's database.
-    auto tables = db_.prepare("SELECT count(*) FROM sqlite_master");
-    if (!tables)
-      return tables.error();
-    if (tables->step() && tables->int64(0) > 0)
-      return makeError(ErrorCode::Schema,
-                       db_.path() + " is not a Mantra database (it holds other tables)");
-  }
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     if (auto r = db_.exec(kMigrations[v]); !r)
       return makeError(r.error().code, "migrate " + db_.path() + " to version " +

@@ -51,6 +51,15 @@ public:
     sqlite3_finalize(st);
     return v;
   }
+  std::string text(const std::string &sqlText) {
+    sqlite3_stmt *st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h_, sqlText.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    std::string v;
+    if (sqlite3_step(st) == SQLITE_ROW)
+      v = reinterpret_cast<const char *>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+  }
 
 private:
   sqlite3 *h_ = nullptr;
@@ -278,6 +287,7 @@ TEST_CASE("Store::open leaves another program's SQLite database alone", "[store]
   RawDb raw(path);
   CHECK(raw.scalar("SELECT count(*) FROM sqlite_master") == 1);
   CHECK(raw.scalar("PRAGMA user_version") == 0);
+  CHECK(raw.text("PRAGMA journal_mode") == "delete"); // not switched to WAL either
   CHECK(raw.scalar("SELECT x FROM sessions") == 1);
 }
 
