@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 #include <sys/stat.h>
 
 namespace mantra {
@@ -14,6 +15,7 @@ namespace {
 
 constexpr size_t kHeadBytes = 4096;
 constexpr size_t kChunk = 1 << 20;
+constexpr int64_t kBatchBytes = 32 << 20; // commit at least every 32 MiB of new input
 
 // FNV-1a over the first bytes: only to notice a rewritten file, not a security measure.
 std::string hashHead(const std::string &bytes) {
@@ -57,8 +59,26 @@ public:
     if (!status_)
       return;
     redactor_.redactEvent(e); // the redaction door: nothing reaches the store unredacted
+    if (sessions_.find(e.sessionId) == sessions_.end()) {
+      SessionInfo s;
+      s.id = e.sessionId;
+      s.agent = e.sessionId.substr(0, e.sessionId.find(':'));
+      sessions_[s.id] = s;
+    }
     if (e.kind == EventKind::ToolResult && !e.callId.empty()) {
-      if (auto call = store_.findCall(e.sessionId, e.callId)) {
+      const std::string key = e.sessionId + '\n' + e.callId;
+      // The call is still held back (same run): merge in memory, write once.
+      if (auto it = pending_.find(key); it != pending_.end()) {
+        mergeResult(it->second, e);
+        write(it->second);
+        pending_.erase(it);
+        return;
+      }
+      if (auto it = tools_.find(key); it != tools_.end()) {
+        if (e.tool.empty())
+          e.tool = it->second;
+      } else if (auto call = store_.findCall(e.sessionId, e.callId)) {
+        // A call stored by an earlier run (its result arrived in a later append).
         if (call->kind == EventKind::Shell || call->kind == EventKind::Edit) {
           status_ = store_.mergeResult(*call, e);
           return;
@@ -67,12 +87,19 @@ public:
           e.tool = call->tool;
       }
     }
-    if (sessions_.find(e.sessionId) == sessions_.end()) {
-      SessionInfo s;
-      s.id = e.sessionId;
-      s.agent = e.sessionId.substr(0, e.sessionId.find(':'));
-      sessions_[s.id] = s;
+    const bool holdBack =
+        (e.kind == EventKind::Shell || e.kind == EventKind::Edit) && !e.callId.empty();
+    if (holdBack) {
+      // Its seq is fixed now (transcript order); the row waits for the result.
+      if (auto st = store_.reserveSeq(e); !st) {
+        status_ = st;
+        return;
+      }
+      pending_.emplace(e.sessionId + '\n' + e.callId, std::move(e));
+      return;
     }
+    if (e.kind == EventKind::ToolCall && !e.callId.empty())
+      tools_[e.sessionId + '\n' + e.callId] = e.tool;
     auto id = store_.appendEvent(e, sourceId_);
     if (!id)
       status_ = id.error();
@@ -97,6 +124,10 @@ public:
 
   // Writes the merged session metadata and derived counts. Call once, before commit.
   Status finish() {
+    // Calls whose result has not arrived yet are stored as they are; a later run merges it.
+    for (auto &[key, e] : pending_)
+      write(e);
+    pending_.clear();
     if (!status_)
       return status_;
     for (const auto &[id, s] : sessions_)
@@ -109,6 +140,16 @@ public:
   }
 
 private:
+  void write(const Event &e) {
+    if (!status_)
+      return;
+    auto id = store_.insertEvent(e, sourceId_);
+    if (!id)
+      status_ = id.error();
+    else
+      ++report_.eventsAdded;
+  }
+
   Store &store_;
   const Redactor &redactor_;
   int64_t sourceId_;
@@ -117,6 +158,8 @@ private:
   std::map<std::string, SessionInfo> sessions_;
   bool hints_ = false;
   Status status_;
+  std::map<std::string, Event> pending_;           // "session\ncall" -> shell/edit call
+  std::unordered_map<std::string, std::string> tools_; // "session\ncall" -> tool name
 };
 
 } // namespace
@@ -229,11 +272,21 @@ Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
     prog.currentFile = f.path.string();
     if (progress)
       progress(prog);
-    if (auto st = indexFile(f, report); !st)
+    if (auto st = indexFile(f, report); !st) {
+      store_.rollback();
+      inTxn_ = false;
       return st.error();
+    }
     ++prog.filesDone;
     prog.bytesDone += f.size;
+    // Several files share a transaction: far fewer commits (and FTS segment merges) on a first
+    // index of thousands of files, while a file is still all-or-nothing.
+    if (inTxn_ && (batchBytes_ >= kBatchBytes || prog.filesDone == prog.filesTotal))
+      if (auto st = commitBatch(); !st)
+        return st.error();
   }
+  if (auto st = commitBatch(); !st)
+    return st.error();
   if (progress)
     progress(prog);
   auto totals = store_.counts();
@@ -243,6 +296,27 @@ Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
+}
+
+Status Indexer::ensureTransaction() {
+  if (inTxn_)
+    return {};
+  if (auto st = store_.begin(); !st)
+    return st;
+  inTxn_ = true;
+  batchBytes_ = 0;
+  return {};
+}
+
+Status Indexer::commitBatch() {
+  if (!inTxn_)
+    return {};
+  inTxn_ = false;
+  if (auto st = store_.commit(); !st) {
+    store_.rollback();
+    return st;
+  }
+  return {};
 }
 
 Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
@@ -277,24 +351,20 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
     restart = !in || hashHead(head) != src.headHash;
   }
 
-  if (auto b = store_.begin(); !b)
+  if (auto b = ensureTransaction(); !b)
     return b;
   if (restart) {
     if (src.id != 0)
-      if (auto r = store_.forgetSource(src.id); !r) {
-        store_.rollback();
+      if (auto r = store_.forgetSource(src.id); !r)
         return r;
-      }
     src.offset = 0;
     src.line = 0;
     src.state = nullptr;
   }
   // The source row needs an id before events can point at it.
   auto id = store_.saveSource(src);
-  if (!id) {
-    store_.rollback();
+  if (!id)
     return id.error();
-  }
   src.id = *id;
 
   auto parser = c.adapter->open(path, src.state);
@@ -303,6 +373,7 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
   in.seekg(src.offset);
   std::string buf, carry;
   buf.resize(kChunk);
+  const int64_t startOffset = src.offset;
   int64_t offset = src.offset, line = src.line;
   std::string head;
   while (in) {
@@ -354,10 +425,8 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
   if (offset > src.offset || restart)
     ++report.filesRead;
 
-  if (auto r = sink.finish(); !r) {
-    store_.rollback();
+  if (auto r = sink.finish(); !r)
     return makeError(r.error().code, path + ": " + r.error().message);
-  }
   // Hash the first bytes of what was consumed, to recognise this file next time.
   {
     std::ifstream again(path, std::ios::binary);
@@ -372,11 +441,10 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
   src.size = offset == size ? size : -1;
   src.mtime = mtime;
   src.state = parser->state();
-  if (auto r = store_.saveSource(src); !r) {
-    store_.rollback();
+  if (auto r = store_.saveSource(src); !r)
     return r.error();
-  }
-  return store_.commit();
+  batchBytes_ += offset - startOffset;
+  return {};
 }
 
 } // namespace mantra

@@ -66,10 +66,14 @@ public:
 
 private:
   Status indexFile(const Candidate &c, IndexReport &report);
+  Status ensureTransaction();
+  Status commitBatch();
 
   Store &store_;
   const Redactor &redactor_;
   std::vector<std::unique_ptr<Adapter>> adapters_;
+  bool inTxn_ = false;
+  int64_t batchBytes_ = 0;
 };
 
 } // namespace mantra

@@ -17,6 +17,20 @@ std::optional<EventKind> eventKindFromString(std::string_view s) {
   return std::nullopt;
 }
 
+void mergeResult(Event &call, const Event &result) {
+  if (!call.data.is_object())
+    call.data = nlohmann::json::object();
+  if (!result.data.is_null())
+    call.data["result"] = result.data;
+  if (call.kind == EventKind::Shell)
+    call.text = result.text;
+  else if (!result.text.empty())
+    call.data["resultText"] = result.text;
+  if (result.exitCode)
+    call.exitCode = result.exitCode;
+  call.isError = call.isError || result.isError;
+}
+
 void mergeSessionInfo(SessionInfo &acc, const SessionInfo &u) {
   auto first = [](std::string &a, const std::string &b) {
     if (a.empty())

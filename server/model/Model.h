@@ -70,6 +70,11 @@ enum TitleRank : int {
 // version, earliest start, latest end, the stronger title.
 void mergeSessionInfo(SessionInfo &acc, const SessionInfo &update);
 
+// Folds a tool's result into the shell or edit event that made the call: a shell event's text
+// becomes the output; other calls keep their text and get the output as data.resultText; the
+// agent's structured result goes to data.result; the exit code and error flag carry over.
+void mergeResult(Event &call, const Event &result);
+
 // A title that names a session only through one of its records' uuids (Claude Code writes
 // `summary` records whose leafUuid points into another file).
 struct TitleHint {

@@ -4,6 +4,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <algorithm>
+#include <atomic>
 #include <hs/hs.h>
 #include <pcre2.h>
 #include <stdexcept>
@@ -85,14 +86,46 @@ bool privateIpOk(std::string_view v) {
   return octet <= 255 && digits > 0;
 }
 
-bool passes(Check check, std::string_view v) {
+// A host under an internal domain, told apart from code: `build01.corp`, `wiki.eng.intranet`,
+// `https://jenkins.corp/` are hosts; `this.corp`, `config.internal`, `self.lan` are properties.
+bool hostOk(std::string_view text, size_t s, size_t e) {
+  const std::string_view host = text.substr(s, e - s);
+  const size_t dots = std::count(host.begin(), host.end(), '.');
+  if (dots >= 2)
+    return true;
+  const std::string_view name = host.substr(0, host.find('.'));
+  static const char *const kReceivers[] = {"this", "self", "config", "cfg", "ctx", "window",
+                                           "document", "props", "state", "os", "sys", "cls",
+                                           "super", "module", "exports", "app", "req", "res",
+                                           "settings", "options", "opts", "env", "process"};
+  for (const char *r : kReceivers)
+    if (name == r)
+      return false;
+  if (std::any_of(name.begin(), name.end(),
+                  [](char c) { return (c >= '0' && c <= '9') || c == '-'; }))
+    return true;
+  // A single plain word: a host only where a host is expected.
+  const std::string_view before = text.substr(0, s);
+  const std::string_view after = text.substr(e);
+  const bool url = before.size() >= 3 && before.substr(before.size() - 3) == "://";
+  const bool at = !before.empty() && before.back() == '@';
+  const bool port = after.size() >= 2 && after[0] == ':' && after[1] >= '0' && after[1] <= '9';
+  const bool path = !after.empty() && after[0] == '/';
+  const bool ssh = before.size() >= 4 && (before.substr(before.size() - 4) == "ssh " ||
+                                          before.substr(before.size() - 4) == "ing ");
+  return url || at || port || path || ssh;
+}
+
+bool passes(Check check, std::string_view v, std::string_view text, size_t s, size_t e) {
   switch (check) {
+  case Check::Host:
+    return hostOk(text, s, e);
   case Check::None:
     return true;
   case Check::NotExample:
     return v.find("EXAMPLE") == std::string_view::npos;
   case Check::RandomToken:
-    return looksRandom(v);
+    return looksRandom(v) && v.find("EXAMPLE") == std::string_view::npos;
   case Check::Assignment:
     return looksAssigned(v);
   case Check::Placeholder:
@@ -121,6 +154,12 @@ struct Redactor::Impl {
   hs_database_t *db = nullptr;
   std::vector<unsigned> keywordRule; // Hyperscan pattern id -> rule index
   bool anyAlways = false;
+  uint64_t serial = nextSerial();
+
+  static uint64_t nextSerial() {
+    static std::atomic<uint64_t> n{0};
+    return ++n;
+  }
 
   ~Impl() {
     for (auto &r : rules)
@@ -181,12 +220,16 @@ struct Redactor::Impl {
       on[i] = rules[i].always;
     if (!db || text.empty())
       return on;
+    // One scratch per thread, grown for whichever database this thread scans with; keyed by a
+    // serial number rather than the address, which a later Redactor may reuse.
     thread_local hs_scratch_t *scratch = nullptr;
-    thread_local const hs_database_t *scratchFor = nullptr;
-    if (scratchFor != db) {
-      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
-        throw std::runtime_error("redact: cannot allocate Hyperscan scratch");
-      scratchFor = db;
+    thread_local uint64_t scratchFor = 0;
+    if (scratchFor != serial) {
+      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
+        std::fill(on.begin(), on.end(), 1); // cannot prefilter: try every rule
+        return on;
+      }
+      scratchFor = serial;
     }
     struct Ctx {
       const Impl *self;
@@ -198,7 +241,9 @@ struct Redactor::Impl {
       (*c->on)[c->self->keywordRule[id]] = 1;
       return 0;
     };
-    hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, cb, &ctx);
+    if (hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, cb, &ctx) !=
+        HS_SUCCESS)
+      std::fill(on.begin(), on.end(), 1);
     return on;
   }
 };
@@ -272,7 +317,9 @@ std::vector<Finding> Redactor::find(std::string_view text) const {
       bool allowed = false;
       for (const auto &a : im.allow)
         allowed = allowed || (!a.empty() && value.find(a) != std::string_view::npos);
-      if (e > s && !allowed && passes(rule.check, value))
+      for (const auto &p : redact::publicValues())
+        allowed = allowed || value == p;
+      if (e > s && !allowed && passes(rule.check, value, text, s, e))
         found.push_back({rule.id, s, e - s});
       at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
     }

@@ -22,7 +22,7 @@ std::vector<Keyword> kw(std::initializer_list<const char *> words, bool caseless
 const std::vector<Rule> &builtinRules() {
   static const std::vector<Rule> rules = {
       {"private-key", kw({"-----BEGIN"}, false),
-       R"re(-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z))re"},
+       R"re(-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?=(?:\\[nr]|\s)*(?:[A-Za-z0-9+/=]{16}|Proc-Type:|Version:|Comment:))[\s\S]*?(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z))re"},
       {"anthropic-api-key", kw({"sk-ant-"}, false),
        R"re((?<![A-Za-z0-9_-])sk-ant-[a-z]{3,8}[0-9]{0,3}-[A-Za-z0-9_-]{20,})re"},
       {"openai-api-key", kw({"sk-"}, false),
@@ -30,7 +30,7 @@ const std::vector<Rule> &builtinRules() {
        Check::RandomToken},
       {"google-api-key", kw({"AIza"}, false), R"re(\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-]))re"},
       {"aws-access-key-id", kw({"AKIA", "ASIA", "ABIA", "ACCA", "A3T"}, false),
-       R"re(\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b)re", Check::NotExample},
+       R"re(\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b)re", Check::RandomToken},
       {"aws-secret-access-key", kw({"secret_access_key", "secretaccesskey", "secret-access-key"}),
        R"re((?i:secret_?access_?key|secret-access-key)["']?\s*(?::=|=>|=|:)\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+]))re",
        Check::NotExample},
@@ -39,12 +39,13 @@ const std::vector<Rule> &builtinRules() {
       {"azure-client-secret", kw({"Q~"}, false),
        R"re((?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-]))re"},
       {"github-token", kw({"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, false),
-       R"re(\b(?:gh[pousr]_[A-Za-z0-9]{36,40}|github_pat_[A-Za-z0-9_]{60,90})\b)re"},
+       R"re(\b(?:gh[pousr]_[A-Za-z0-9]{36,40}|github_pat_[A-Za-z0-9_]{60,90})\b)re",
+       Check::RandomToken},
       {"gitlab-token", kw({"glpat-"}, false), R"re(\bglpat-[A-Za-z0-9_-]{20,})re"},
       {"slack-webhook", kw({"hooks.slack.com"}),
        R"re(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,})re"},
       {"slack-token", kw({"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-"}, false),
-       R"re(\bxox[abprseo]-[A-Za-z0-9-]{10,})re"},
+       R"re(\bxox[abprseo]-[A-Za-z0-9-]{10,})re", Check::RandomToken},
       {"stripe-key", kw({"sk_live_", "rk_live_", "sk_test_", "rk_test_"}, false),
        R"re(\b[rs]k_(?:live|test)_[A-Za-z0-9]{24,})re"},
       {"twilio-api-key", kw({"SK"}, false), R"re(\bSK[0-9a-fA-F]{32}\b)re", Check::RandomToken},
@@ -56,27 +57,34 @@ const std::vector<Rule> &builtinRules() {
       {"jwt", kw({"eyJ"}, false),
        R"re(\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})re"},
       {"authorization-header", kw({"authorization", "bearer "}),
-       R"re((?:(?i:authorization)["']?\s*[:=]\s*["']?(?i:bearer|basic|token|digest)\s+|(?i:\bbearer)\s+)([A-Za-z0-9._~+/-]{8,}=*))re",
+       R"re((?:(?i:authorization)["']?(?:\s*[:=]\s*|\s+)["']?(?i:bearer|basic|token|digest)\s+|(?i:\bbearer)\s+)([A-Za-z0-9._~+/-]{8,}=*))re",
        Check::Placeholder},
       {"url-credentials", kw({"://"}),
-       R"re(\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@"'<>]{1,64}:([^\s/@"'<>]{1,128})@[A-Za-z0-9.\[-])re",
+       R"re(://[^\s:/@"'<>]{1,64}:([^\s/@"'<>]{1,128})@[A-Za-z0-9.\[-])re",
        Check::Placeholder},
       {"db-connection-string", kw({"password=", "pwd="}),
-       R"re((?i:(?:server|data source|host|user id|uid|database|initial catalog)\s*=[^;\n]*;[^"'\n]*?\b(?:password|pwd)\s*=\s*)([^;"'\s]+))re",
+       R"re((?i:(?:server|data source|host|user id|uid|database|initial catalog)\s*=[^;\n]{0,200};[^"'\n]{0,300}?\b(?:password|pwd)\s*=\s*)([^;"'\s]+))re",
        Check::Placeholder},
       {"password-assignment",
        kw({"pass", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key",
            "auth_key", "private_key", "credential"}),
-       R"re((?<![A-Za-z0-9])(?i:[A-Za-z0-9_.-]*?(?:password|passwd|pwd|secret|token|api_?key|api-key|access_?key|auth_?key|private_?key|credentials?))["']?\s*(?::=|=>|=|:)\s*(?|"([^"\n]{6,200})"|'([^'\n]{6,200})'|([^\s"'`,;(){}\[\]<>]{8,200})))re",
+       R"re((?i:password|passwd|pwd|secret|token|api_?key|api-key|access_?key|auth_?key|private_?key|credentials?)(?i:[_.-]?(?:key|base|value|token|id))?["']?\s*(?::=|=>|=|:)\s*(?|"([^"\n]{6,200})"|'([^'\n]{6,200})'|([^\s"'`,;(){}\[\]<>]{8,200})))re",
        Check::Assignment},
-      {"internal-host", kw({".internal", ".corp", ".local", ".lan", ".intranet"}),
+      {"internal-host", kw({".internal", ".corp", ".local", ".lan", ".intranet"}, false),
        R"re((?<![A-Za-z0-9.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:internal|corp|local|lan|intranet))(?![A-Za-z0-9_-]|\.[A-Za-z0-9]|\s*\())re",
-       Check::None, true},
+       Check::Host},
       {"private-ip", kw({"10.", "172.", "192.168."}, false),
        R"re((?<![0-9.])(?:10\.[0-9]{1,3}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9]|\.[0-9]))re",
        Check::PrivateIp},
   };
   return rules;
+}
+
+const std::vector<std::string> &publicValues() {
+  // Azurite's (the Azure Storage emulator's) account key, printed in Microsoft's documentation.
+  static const std::vector<std::string> values = {
+      "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="};
+  return values;
 }
 
 double entropy(std::string_view s) {

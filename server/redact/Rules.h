@@ -20,7 +20,12 @@ enum class Check {
   Assignment,   // a literal value assigned in code/env/YAML, not a call, variable or placeholder
   Placeholder,  // reject obvious placeholders only (${X}, <x>, ****, YOUR_TOKEN)
   PrivateIp,    // every octet ≤ 255
+  Host,         // a host name, not a property access (this.corp, config.internal)
 };
+
+// Well-known values published on purpose (emulator keys, documentation examples): never
+// redacted, whatever rule they match.
+const std::vector<std::string> &publicValues();
 
 struct Keyword {
   std::string text;

@@ -85,6 +85,10 @@ public:
   Status upsertSession(const SessionInfo &s);
   // Appends an event: assigns e.seq (the session's next), returns the row id.
   Expected<int64_t> appendEvent(Event &e, int64_t sourceId);
+  // The two halves of appendEvent, for a caller that holds an event back (a call waiting for
+  // its result) while later events are appended: reserve its seq now, insert it later.
+  Status reserveSeq(Event &e);
+  Expected<int64_t> insertEvent(const Event &e, int64_t sourceId);
   std::optional<CallRef> findCall(const std::string &sessionId, const std::string &callId);
   // Merges a tool result into the event that made the call (shell output, exit code, the
   // agent's result data under data.result).
@@ -119,6 +123,8 @@ public:
 private:
   Store() = default;
   Status migrate();
+  Status ftsAdd(int64_t rowId, const Event &e);
+  Status ftsRemove(int64_t rowId);
   Expected<int64_t> nextSeq(const std::string &sessionId);
   static SessionRow readSession(sql::Stmt &st);
 
