@@ -204,7 +204,7 @@ class Bench:
         """One `mantra index --json OUT/claude`; returns (Child, parsed report)."""
         c = run_child(self.mantra_cmd("index", "--json", self.claude), self.env)
         if c.rc != 0:
-            raise CannotRun(f"mantra index exited with {c.rc}:\n{c.err.strip()}")
+            raise CannotRun(f"mantra index exited with {c.rc}: {c.err.strip() or '(no message)'}")
         try:
             return c, json.loads(c.out)
         except ValueError as e:
@@ -416,8 +416,8 @@ def report(res):
     add("  ".join(h.ljust(w) for h, w in zip(header, widths)) + "  note")
     add("  ".join("-" * w for w in widths) + "  " + "-" * 4)
     for name, value, target, ok, note in rows:
-        add("  ".join(str(x).ljust(w) for x, w in zip((name, value, target, ok), widths))
-            + "  " + note)
+        add(("  ".join(str(x).ljust(w) for x, w in zip((name, value, target, ok), widths))
+             + "  " + note).rstrip())
     add("")
     add("Targets are for a 1 GiB corpus (../shared/bench/README.md); a miss is reported, "
         "not failed.")
@@ -478,6 +478,9 @@ def main():
         # "query" is the word meant for an index (the needle's unique tag); "phrase" is the
         # whole sentence planted in the prompt, which is what rg looks for literally.
         needles = [n for n in json.load(f) if n.get("agent") == "claude"]
+    if not needles:
+        log("note: no Claude needles in this corpus (gen_corpus.py plants one per 97 sessions); "
+            "use --size-mb 20 or more for search figures")
     sessions = manifest.get("sessions", {})
     files, indexed_bytes = claude_logs(os.path.join(corpus, "claude"))
     if not files:
@@ -505,7 +508,9 @@ def main():
         show = b.show(needles)
         rg = shutil.which("rg")
         rg_rows, rg_note = [], ""
-        if rg:
+        if not needles:
+            rg_note = "no needles to look for"
+        elif rg:
             log("rg ...")
             rg_rows = b.ripgrep(rg, needles)
         else:

@@ -65,6 +65,8 @@ public:
       s.agent = e.sessionId.substr(0, e.sessionId.find(':'));
       sessions_[s.id] = s;
     }
+    if (!e.uuid.empty())
+      uuids_[e.uuid] = e.sessionId;
     if (e.kind == EventKind::ToolResult && !e.callId.empty()) {
       const std::string key = e.sessionId + '\n' + e.callId;
       // The call is still held back (same run): merge in memory, write once.
@@ -105,14 +107,14 @@ public:
       status_ = id.error();
     else
       ++report_.eventsAdded;
+    added_ = true;
   }
 
   void titleHint(TitleHint &&hint) override {
     if (!status_)
       return;
     redactor_.redactTitle(hint);
-    status_ = store_.addTitleHint(hint);
-    hints_ = true;
+    hints_.push_back(std::move(hint));
   }
 
   void problem(int64_t line, std::string message) override {
@@ -121,6 +123,9 @@ public:
   }
 
   void unknownRecord() override { ++report_.unknown; }
+  bool addedEvents() const { return added_; }
+
+  bool storedHints() const { return storedHints_; }
 
   // Writes the merged session metadata and derived counts. Call once, before commit.
   Status finish() {
@@ -133,9 +138,21 @@ public:
     for (const auto &[id, s] : sessions_)
       if (auto st = store_.upsertSession(s); !st)
         return st;
-    if (hints_ || !sessions_.empty())
-      if (auto st = store_.resolveTitleHints(); !st)
+    // A summary usually names a record of its own file: resolve it here. The others wait in
+    // the store until their record arrives (resolved once per batch, see Indexer).
+    for (auto &h : hints_) {
+      if (auto it = uuids_.find(h.leafUuid); it != uuids_.end()) {
+        SessionInfo s;
+        s.id = it->second;
+        s.title = h.title;
+        s.titleRank = h.rank;
+        mergeSessionInfo(sessions_[s.id], s);
+      } else if (auto st = store_.addTitleHint(h); !st) {
         return st;
+      } else {
+        storedHints_ = true;
+      }
+    }
     return store_.refreshCounts();
   }
 
@@ -148,6 +165,7 @@ private:
       status_ = id.error();
     else
       ++report_.eventsAdded;
+    added_ = true;
   }
 
   Store &store_;
@@ -156,7 +174,10 @@ private:
   const std::string &file_;
   IndexReport &report_;
   std::map<std::string, SessionInfo> sessions_;
-  bool hints_ = false;
+  std::vector<TitleHint> hints_;
+  bool storedHints_ = false;
+  bool added_ = false;
+  std::unordered_map<std::string, std::string> uuids_; // record uuid -> session id
   Status status_;
   std::map<std::string, Event> pending_;           // "session\ncall" -> shell/edit call
   std::unordered_map<std::string, std::string> tools_; // "session\ncall" -> tool name
@@ -311,6 +332,16 @@ Status Indexer::ensureTransaction() {
 Status Indexer::commitBatch() {
   if (!inTxn_)
     return {};
+  // Titles waiting for a record of another file: one multi-row statement per batch, not per
+  // file (each multi-row write makes FTS5 flush its pending terms).
+  if (resolveHints_) {
+    if (auto st = store_.resolveTitleHints(); !st) {
+      store_.rollback();
+      inTxn_ = false;
+      return st;
+    }
+    resolveHints_ = false;
+  }
   inTxn_ = false;
   if (auto st = store_.commit(); !st) {
     store_.rollback();
@@ -427,6 +458,7 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
 
   if (auto r = sink.finish(); !r)
     return makeError(r.error().code, path + ": " + r.error().message);
+  resolveHints_ = resolveHints_ || sink.storedHints() || sink.addedEvents();
   // Hash the first bytes of what was consumed, to recognise this file next time.
   {
     std::ifstream again(path, std::ios::binary);

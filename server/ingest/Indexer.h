@@ -73,6 +73,7 @@ private:
   const Redactor &redactor_;
   std::vector<std::unique_ptr<Adapter>> adapters_;
   bool inTxn_ = false;
+  bool resolveHints_ = false;
   int64_t batchBytes_ = 0;
 };
 

@@ -19,7 +19,14 @@ struct Compiled {
   std::string id;
   pcre2_code *code = nullptr;
   Check check = Check::None;
-  bool always = false; // no keywords: tried on every text
+  bool always = false;   // no keywords: tried on every text
+  bool anchored = false; // tried only where its keywords occur
+};
+
+// What the prefilter found in one text: which rules may match, and for anchored rules where.
+struct Candidates {
+  std::vector<char> on;                          // per rule
+  std::vector<std::pair<size_t, unsigned>> hits; // (start offset, rule) for anchored rules
 };
 
 std::string pcreError(int code) {
@@ -153,6 +160,7 @@ struct Redactor::Impl {
   std::vector<std::string> allow;
   hs_database_t *db = nullptr;
   std::vector<unsigned> keywordRule; // Hyperscan pattern id -> rule index
+  std::vector<size_t> keywordLen;    // Hyperscan pattern id -> keyword length
   bool anyAlways = false;
   uint64_t serial = nextSerial();
 
@@ -169,7 +177,7 @@ struct Redactor::Impl {
   }
 
   Status add(const std::string &id, const std::string &pattern, Check check, bool caseless,
-             const std::vector<redact::Keyword> &keywords) {
+             const std::vector<redact::Keyword> &keywords, bool anchored) {
     int err = 0;
     PCRE2_SIZE offset = 0;
     uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF;
@@ -181,7 +189,7 @@ struct Redactor::Impl {
       return makeError(ErrorCode::Invalid, "redact rule " + id + ": bad pattern at offset " +
                                                std::to_string(offset) + ": " + pcreError(err));
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    Compiled c{id, code, check, keywords.empty()};
+    Compiled c{id, code, check, keywords.empty(), anchored && !keywords.empty()};
     anyAlways = anyAlways || c.always;
     rules.push_back(c);
     (void)keywords;
@@ -196,9 +204,12 @@ struct Redactor::Impl {
       for (const auto &k : keywords[r]) {
         exprs.push_back(k.text.c_str());
         lens.push_back(k.text.size());
-        flags.push_back(HS_FLAG_SINGLEMATCH | (k.caseless ? HS_FLAG_CASELESS : 0u));
+        // Anchored rules need every hit; for the others one hit says "try this rule".
+        flags.push_back((rules[r].anchored ? 0u : HS_FLAG_SINGLEMATCH) |
+                        (k.caseless ? HS_FLAG_CASELESS : 0u));
         ids.push_back(static_cast<unsigned>(keywordRule.size()));
         keywordRule.push_back(static_cast<unsigned>(r));
+        keywordLen.push_back(k.text.size());
       }
     if (exprs.empty())
       return {};
@@ -213,38 +224,45 @@ struct Redactor::Impl {
     return {};
   }
 
-  // Which rules may match `text`, as a flag per rule.
-  std::vector<char> candidates(std::string_view text) const {
-    std::vector<char> on(rules.size(), 0);
+  // Which rules may match `text`, and where the anchored ones may start.
+  void candidates(std::string_view text, Candidates &c) const {
+    c.on.assign(rules.size(), 0);
+    c.hits.clear();
     for (size_t i = 0; i < rules.size(); ++i)
-      on[i] = rules[i].always;
+      c.on[i] = rules[i].always;
     if (!db || text.empty())
-      return on;
+      return;
     // One scratch per thread, grown for whichever database this thread scans with; keyed by a
     // serial number rather than the address, which a later Redactor may reuse.
     thread_local hs_scratch_t *scratch = nullptr;
     thread_local uint64_t scratchFor = 0;
+    auto everything = [&] {
+      // Cannot prefilter: try every rule the slow way.
+      std::fill(c.on.begin(), c.on.end(), 1);
+      c.hits.clear();
+    };
     if (scratchFor != serial) {
-      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
-        std::fill(on.begin(), on.end(), 1); // cannot prefilter: try every rule
-        return on;
-      }
+      if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
+        return everything();
       scratchFor = serial;
     }
     struct Ctx {
       const Impl *self;
-      std::vector<char> *on;
-    } ctx{this, &on};
-    auto cb = [](unsigned id, unsigned long long, unsigned long long, unsigned,
+      Candidates *c;
+    } ctx{this, &c};
+    auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
                  void *p) -> int {
-      auto *c = static_cast<Ctx *>(p);
-      (*c->on)[c->self->keywordRule[id]] = 1;
+      auto *x = static_cast<Ctx *>(p);
+      const unsigned rule = x->self->keywordRule[id];
+      x->c->on[rule] = 1;
+      if (x->self->rules[rule].anchored)
+        x->c->hits.emplace_back(static_cast<size_t>(to) - x->self->keywordLen[id], rule);
       return 0;
     };
     if (hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, cb, &ctx) !=
         HS_SUCCESS)
-      std::fill(on.begin(), on.end(), 1);
-    return on;
+      return everything();
+    std::sort(c.hits.begin(), c.hits.end());
   }
 };
 
@@ -259,7 +277,7 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
   auto impl = std::make_shared<Impl>();
   std::vector<std::vector<redact::Keyword>> keywords;
   for (const Rule &r : redact::builtinRules()) {
-    if (auto st = impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords); !st)
+    if (auto st = impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords, r.anchored); !st)
       return st.error();
     keywords.push_back(r.keywords);
   }
@@ -271,14 +289,15 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
       continue;
     const std::string pattern = "(?<![A-Za-z0-9.-])((?:[a-z0-9-]+\\.)*" + escapeRegex(dom) +
                                 ")(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])";
-    if (auto st = impl->add("internal-host", pattern, Check::None, true, {{dom, true}}); !st)
+    if (auto st = impl->add("internal-host", pattern, Check::Host, true, {{dom, true}}, false);
+        !st)
       return st.error();
     keywords.push_back({{dom, true}});
   }
   for (size_t i = 0; i < options.patterns.size(); ++i) {
     const auto &p = options.patterns[i];
     const std::string id = p.id.empty() ? "custom-" + std::to_string(i + 1) : p.id;
-    if (auto st = impl->add(id, p.pattern, Check::None, false, {}); !st)
+    if (auto st = impl->add(id, p.pattern, Check::None, false, {}, false); !st)
       return st.error();
     keywords.push_back({});
   }
@@ -289,57 +308,89 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
 }
 
 std::vector<Finding> Redactor::find(std::string_view text) const {
-  std::vector<Finding> found;
+  struct Ranked {
+    Finding f;
+    size_t priority; // the rule's position: specific rules come before generic ones
+  };
+  std::vector<Ranked> found;
+  std::vector<Finding> out;
   if (text.size() < 4)
-    return found;
+    return out;
   const Impl &im = *impl_;
-  const auto on = im.candidates(text);
-  if (std::find(on.begin(), on.end(), 1) == on.end())
-    return found;
+  thread_local Candidates cand;
+  im.candidates(text, cand);
+  if (std::find(cand.on.begin(), cand.on.end(), 1) == cand.on.end())
+    return out;
   thread_local pcre2_match_data *md = pcre2_match_data_create(16, nullptr);
   const auto *subject = reinterpret_cast<PCRE2_SPTR>(text.data());
-  for (size_t i = 0; i < im.rules.size(); ++i) {
-    if (!on[i])
+  // Runs `rule` at `at`; records a finding; returns where the match ended (or npos).
+  auto tryAt = [&](size_t ruleIndex, size_t at, uint32_t opts) -> size_t {
+    const Compiled &rule = im.rules[ruleIndex];
+    const int rc = pcre2_match(rule.code, subject, text.size(), at, opts, md, nullptr);
+    if (rc < 0)
+      return std::string_view::npos;
+    const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    size_t s = ov[0], e = ov[1];
+    if (rc >= 2 && ov[2] != PCRE2_UNSET) {
+      s = ov[2];
+      e = ov[3];
+    }
+    const std::string_view value = text.substr(s, e - s);
+    bool allowed = false;
+    for (const auto &a : im.allow)
+      allowed = allowed || (!a.empty() && value.find(a) != std::string_view::npos);
+    for (const auto &p : redact::publicValues())
+      allowed = allowed || value == p;
+    if (e > s && !allowed && passes(rule.check, value, text, s, e))
+      found.push_back({{rule.id, s, e - s}, ruleIndex});
+    return ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+  };
+  // Anchored rules: only where a keyword starts, skipping hits inside the previous match.
+  std::vector<size_t> doneUpTo(im.rules.size(), 0);
+  for (const auto &[start, r] : cand.hits) {
+    if (start < doneUpTo[r])
       continue;
-    const Compiled &rule = im.rules[i];
-    PCRE2_SIZE at = 0;
+    const size_t end = tryAt(r, start, PCRE2_ANCHORED);
+    if (end != std::string_view::npos)
+      doneUpTo[r] = end;
+  }
+  for (size_t i = 0; i < im.rules.size(); ++i) {
+    if (!cand.on[i] || im.rules[i].anchored)
+      continue;
+    size_t at = 0;
     while (at <= text.size()) {
-      const int rc = pcre2_match(rule.code, subject, text.size(), at, 0, md, nullptr);
-      if (rc < 0)
+      const size_t end = tryAt(i, at, 0);
+      if (end == std::string_view::npos)
         break;
-      const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-      size_t s = ov[0], e = ov[1];
-      if (rc >= 2 && ov[2] != PCRE2_UNSET) {
-        s = ov[2];
-        e = ov[3];
-      }
-      const std::string_view value = text.substr(s, e - s);
-      bool allowed = false;
-      for (const auto &a : im.allow)
-        allowed = allowed || (!a.empty() && value.find(a) != std::string_view::npos);
-      for (const auto &p : redact::publicValues())
-        allowed = allowed || value == p;
-      if (e > s && !allowed && passes(rule.check, value, text, s, e))
-        found.push_back({rule.id, s, e - s});
-      at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+      at = end;
     }
   }
-  // Earliest first; at equal starts the longer one; drop anything overlapping a kept finding.
-  std::stable_sort(found.begin(), found.end(), [](const Finding &a, const Finding &b) {
-    return a.start != b.start ? a.start < b.start : a.length > b.length;
+  // Earliest first; at equal starts the longer one, then the more specific rule; a finding
+  // overlapping a kept one extends it instead of being reported twice.
+  std::sort(found.begin(), found.end(), [](const Ranked &a, const Ranked &b) {
+    if (a.f.start != b.f.start)
+      return a.f.start < b.f.start;
+    if (a.f.length != b.f.length)
+      return a.f.length > b.f.length;
+    return a.priority < b.priority;
   });
-  std::vector<Finding> out;
-  size_t end = 0;
-  for (auto &f : found) {
+  size_t end = 0, keptPriority = 0;
+  for (auto &r : found) {
+    Finding &f = r.f;
     if (!out.empty() && f.start < end) {
-      // Overlap: extend the kept finding when this one reaches further.
       if (f.start + f.length > end) {
         out.back().length = f.start + f.length - out.back().start;
         end = f.start + f.length;
       }
+      // A generic rule's wider match (`token=ghs_…`) takes the name of the specific rule inside.
+      if (r.priority < keptPriority) {
+        out.back().rule = f.rule;
+        keptPriority = r.priority;
+      }
       continue;
     }
     end = f.start + f.length;
+    keptPriority = r.priority;
     out.push_back(std::move(f));
   }
   return out;

@@ -32,18 +32,20 @@ const std::vector<Rule> &builtinRules() {
       {"aws-access-key-id", kw({"AKIA", "ASIA", "ABIA", "ACCA", "A3T"}, false),
        R"re(\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b)re", Check::RandomToken},
       {"aws-secret-access-key", kw({"secret_access_key", "secretaccesskey", "secret-access-key"}),
-       R"re((?i:secret_?access_?key|secret-access-key)["']?\s*(?::=|=>|=|:)\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+]))re",
+       R"re((?i:secret_?access_?key|secret-access-key)["']?(?:\s*(?::=|=>|=|:)\s*|\s+)["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+]))re",
        Check::NotExample},
       {"azure-storage-key", kw({"AccountKey="}),
        R"re((?i:AccountKey)=([A-Za-z0-9+/]{86,88}={0,2}))re"},
       {"azure-client-secret", kw({"Q~"}, false),
-       R"re((?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-]))re"},
+       R"re((?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-]))re",
+       Check::None, false, false},
       {"github-token", kw({"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, false),
        R"re(\b(?:gh[pousr]_[A-Za-z0-9]{36,40}|github_pat_[A-Za-z0-9_]{60,90})\b)re",
        Check::RandomToken},
       {"gitlab-token", kw({"glpat-"}, false), R"re(\bglpat-[A-Za-z0-9_-]{20,})re"},
       {"slack-webhook", kw({"hooks.slack.com"}),
-       R"re(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,})re"},
+       R"re(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,})re",
+       Check::None, false, false},
       {"slack-token", kw({"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-"}, false),
        R"re(\bxox[abprseo]-[A-Za-z0-9-]{10,})re", Check::RandomToken},
       {"stripe-key", kw({"sk_live_", "rk_live_", "sk_test_", "rk_test_"}, false),
@@ -64,15 +66,15 @@ const std::vector<Rule> &builtinRules() {
        Check::Placeholder},
       {"db-connection-string", kw({"password=", "pwd="}),
        R"re((?i:(?:server|data source|host|user id|uid|database|initial catalog)\s*=[^;\n]{0,200};[^"'\n]{0,300}?\b(?:password|pwd)\s*=\s*)([^;"'\s]+))re",
-       Check::Placeholder},
+       Check::Placeholder, false, false},
       {"password-assignment",
        kw({"pass", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key",
            "auth_key", "private_key", "credential"}),
-       R"re((?i:password|passwd|pwd|secret|token|api_?key|api-key|access_?key|auth_?key|private_?key|credentials?)(?i:[_.-]?(?:key|base|value|token|id))?["']?\s*(?::=|=>|=|:)\s*(?|"([^"\n]{6,200})"|'([^'\n]{6,200})'|([^\s"'`,;(){}\[\]<>]{8,200})))re",
+       R"re((?i:password|passwd|pwd|secret|token|api_?key|api-key|access_?key|auth_?key|private_?key|credentials?)(?i:[_.-]?(?:key|base|value|token|id)){0,2}["']?\s*(?::=|=>|=|:)\s*(?|"([^"\n]{6,200})"|'([^'\n]{6,200})'|([^\s"'`,;(){}\[\]<>]{8,200})))re",
        Check::Assignment},
       {"internal-host", kw({".internal", ".corp", ".local", ".lan", ".intranet"}, false),
        R"re((?<![A-Za-z0-9.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:internal|corp|local|lan|intranet))(?![A-Za-z0-9_-]|\.[A-Za-z0-9]|\s*\())re",
-       Check::Host},
+       Check::Host, false, false},
       {"private-ip", kw({"10.", "172.", "192.168."}, false),
        R"re((?<![0-9.])(?:10\.[0-9]{1,3}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9]|\.[0-9]))re",
        Check::PrivateIp},
@@ -124,7 +126,8 @@ bool isPlaceholder(std::string_view v) {
       has("getenv"))
     return true;
   for (std::string_view word : {"your_", "your-", "yourtoken", "yourkey", "yourpassword",
-                                "example", "placeholder", "xxxxxx", "******", "<", "...", "•••"})
+                                "example", "placeholder", "replace-me", "replace_me", "replaceme",
+                                "dummy", "xxxxxx", "******", "<", "...", "•••"})
     if (has(word))
       return true;
   // All one repeated character ("********", "xxxxxxxx").

@@ -38,6 +38,9 @@ struct Rule {
   std::string pattern;           // PCRE2 syntax
   Check check = Check::None;
   bool caseless = false; // compile the pattern with PCRE2_CASELESS
+  // A match starts exactly where one of the keywords does: the engine then tries the pattern
+  // only at the keyword hits (anchored), instead of scanning the whole text.
+  bool anchored = true;
 };
 
 // The rules Mantra ships, in priority order (an earlier rule wins an overlap of equal start).

@@ -495,7 +495,15 @@ Status Store::addTitleHint(const TitleHint &t) {
 }
 
 Status Store::resolveTitleHints() {
-  // Cheap when there are no hints; otherwise one join through the uuid index.
+  // Skip the multi-row statements (and the FTS flush they cause) when no hint waits.
+  auto *any = db_.cached("SELECT EXISTS(SELECT 1 FROM title_hints)");
+  if (!any)
+    return db_.lastError("store: title hints");
+  const bool waiting = any->step() && any->int64(0) != 0;
+  any->reset();
+  if (!waiting)
+    return {};
+  // One join through the uuid index.
   return db_.exec(
       "UPDATE sessions SET title = h.title, title_rank = h.rank "
       "FROM title_hints h JOIN events e ON e.uuid = h.leaf_uuid "
