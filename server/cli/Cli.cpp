@@ -8,6 +8,7 @@
 #include "store/Store.h"
 #include "util/Time.h"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -408,8 +409,10 @@ int cmdSearch(const Args &a) {
   SearchOptions opts;
   opts.query = query;
   opts.limit = static_cast<int>(std::min<int64_t>(limit, INT32_MAX)); // no wrap-around
-  const int64_t t0 = nowMs();
+  const auto t0 = std::chrono::steady_clock::now();
   auto hits = search(**store, opts);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!hits)
     return hits.error().code == ErrorCode::Parse ? usage(hits.error().message)
                                                  : fail(hits.error());
@@ -430,11 +433,11 @@ int cmdSearch(const Args &a) {
                       {"highlights", hl},
                       {"score", h.score}});
     }
-    printJson({{"hits", list}, {"query", Redactor().redact(query)}, {"ms", nowMs() - t0}});
+    printJson({{"hits", list}, {"query", messageRedactor().redact(query)}, {"ms", ms}});
     return 0;
   }
   if (hits->empty()) {
-    std::printf("No matches for %s.\n", Redactor().redact(query).c_str());
+    std::printf("No matches for %s.\n", messageRedactor().redact(query).c_str());
     return 0;
   }
   const bool color = ::isatty(STDOUT_FILENO);

@@ -89,7 +89,8 @@ bool intOption(const Args &a, const std::string &name, int64_t &out, std::string
 }
 
 // Messages can quote input (a query, a path, a config value): they pass the built-in rules
-// like every other text that leaves Mantra.
+// like every other text that leaves Mantra. Compiled on first use only: most runs never print
+// an error, and compiling the rules costs milliseconds.
 const Redactor &messageRedactor() {
   static const Redactor r;
   return r;

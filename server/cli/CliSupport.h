@@ -34,6 +34,9 @@ Expected<std::unique_ptr<Store>> openStore(const Args &a);
 // The redactor for this run: built-in rules, config.json's "redact", then the flags.
 Expected<Redactor> makeRedactor(const Args &a);
 
+// The built-in rules, compiled once per process (for messages and echoed input).
+const Redactor &messageRedactor();
+
 int cmdScan(const Args &a);
 int cmdRedact(const Args &a);
 

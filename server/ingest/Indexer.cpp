@@ -153,7 +153,7 @@ public:
         storedHints_ = true;
       }
     }
-    return store_.refreshCounts();
+    return {};
   }
 
 private:
@@ -334,6 +334,12 @@ Status Indexer::commitBatch() {
     return {};
   // Titles waiting for a record of another file: one multi-row statement per batch, not per
   // file (each multi-row write makes FTS5 flush its pending terms).
+  // Event counts of the sessions this batch touched, once per batch.
+  if (auto st = store_.refreshCounts(); !st) {
+    store_.rollback();
+    inTxn_ = false;
+    return st;
+  }
   if (resolveHints_) {
     if (auto st = store_.resolveTitleHints(); !st) {
       store_.rollback();

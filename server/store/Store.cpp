@@ -10,6 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+// The columns readSession() expects, in order.
+#define MANTRA_SESSION_COLUMNS                                                                     \
+  "id, agent, native_id, project, title, branch, commit_sha, model, version, parent_id, started, " \
+  "ended, events, is_subagent"
+
 namespace mantra {
 namespace fs = std::filesystem;
 
@@ -248,12 +253,20 @@ std::optional<Source> Store::source(const std::string &path) {
 }
 
 Expected<int64_t> Store::saveSource(const Source &s) {
-  auto *st = db_.cached(
-      "INSERT INTO sources(path, agent, size, mtime, offset, line, head_hash, state, indexed_at) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(path) DO UPDATE SET "
-      "agent=excluded.agent, size=excluded.size, mtime=excluded.mtime, offset=excluded.offset, "
-      "line=excluded.line, head_hash=excluded.head_hash, state=excluded.state, "
-      "indexed_at=excluded.indexed_at RETURNING id");
+  // UPDATE, else INSERT — not an upsert: upserts are multi-write statements, whose savepoint
+  // makes FTS5 flush (see ftsAdd).
+  std::optional<int64_t> id;
+  if (s.id != 0) {
+    id = s.id;
+  } else if (auto prev = source(s.path)) {
+    id = prev->id;
+  }
+  auto *st = db_.cached(id ? "UPDATE sources SET path = ?1, agent = ?2, size = ?3, mtime = ?4, "
+                             "offset = ?5, line = ?6, head_hash = ?7, state = ?8, "
+                             "indexed_at = ?9 WHERE id = ?10"
+                           : "INSERT INTO sources(path, agent, size, mtime, offset, line, "
+                             "head_hash, state, indexed_at) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!st)
     return db_.lastError("store: save source");
   st->bind(1, s.path).bind(2, s.agent).bind(3, s.size).bind(4, s.mtime).bind(5, s.offset);
@@ -263,11 +276,11 @@ Expected<int64_t> Store::saveSource(const Source &s) {
   else
     st->bind(8, s.state.dump());
   st->bind(9, nowMs());
-  if (!st->step())
-    return db_.lastError("store: save source " + s.path);
-  const int64_t id = st->int64(0);
-  st->reset();
-  return id;
+  if (id)
+    st->bind(10, *id);
+  if (auto r = st->run(); !r)
+    return makeError(r.error().code, "store: save source " + s.path + ": " + r.error().message);
+  return id ? *id : db_.lastInsertId();
 }
 
 // The FTS index is maintained by these two calls rather than by triggers: a trigger makes every
@@ -335,33 +348,48 @@ Status Store::forgetSource(int64_t sourceId) {
 }
 
 Status Store::upsertSession(const SessionInfo &s) {
-  auto *st = db_.cached(
-      "INSERT INTO sessions(id, agent, native_id, project, branch, commit_sha, model, version, "
-      "parent_id, is_subagent, title, title_rank, started, ended) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-      "ON CONFLICT(id) DO UPDATE SET "
-      "native_id = coalesce(sessions.native_id, excluded.native_id), "
-      "project = coalesce(sessions.project, excluded.project), "
-      "branch = coalesce(excluded.branch, sessions.branch), "
-      "commit_sha = coalesce(sessions.commit_sha, excluded.commit_sha), "
-      "model = coalesce(excluded.model, sessions.model), "
-      "version = coalesce(excluded.version, sessions.version), "
-      "parent_id = coalesce(sessions.parent_id, excluded.parent_id), "
-      "is_subagent = max(sessions.is_subagent, excluded.is_subagent), "
-      "title = CASE WHEN excluded.title_rank > sessions.title_rank THEN excluded.title "
-      "ELSE sessions.title END, "
-      "title_rank = max(sessions.title_rank, excluded.title_rank), "
-      "started = CASE WHEN sessions.started IS NULL OR excluded.started < sessions.started "
-      "THEN coalesce(excluded.started, sessions.started) ELSE sessions.started END, "
-      "ended = CASE WHEN sessions.ended IS NULL OR excluded.ended > sessions.ended "
-      "THEN coalesce(excluded.ended, sessions.ended) ELSE sessions.ended END");
+  // Read, merge in C++ (mergeSessionInfo holds the one set of rules), write back with a
+  // single-row statement — no upsert, for the FTS5 reason given at ftsAdd.
+  auto *get = db_.cached("SELECT " MANTRA_SESSION_COLUMNS ", title_rank FROM sessions WHERE id = ?");
+  if (!get)
+    return db_.lastError("store: upsert session");
+  get->bind(1, s.id);
+  const bool exists = get->step();
+  SessionInfo acc;
+  if (exists) {
+    const SessionRow row = readSession(*get);
+    acc.id = row.id;
+    acc.agent = row.agent;
+    acc.nativeId = row.nativeId;
+    acc.project = row.project;
+    acc.branch = row.branch;
+    acc.commit = row.commit;
+    acc.model = row.model;
+    acc.version = row.version;
+    acc.parentId = row.parentId;
+    acc.isSubagent = row.isSubagent;
+    acc.title = row.title;
+    acc.titleRank = static_cast<int>(get->int64(14));
+    acc.started = row.started;
+    acc.ended = row.ended;
+  }
+  get->reset();
+  mergeSessionInfo(acc, s);
+  auto *st = db_.cached(exists ? "UPDATE sessions SET agent = ?2, native_id = ?3, project = ?4, "
+                                 "branch = ?5, commit_sha = ?6, model = ?7, version = ?8, "
+                                 "parent_id = ?9, is_subagent = ?10, title = ?11, "
+                                 "title_rank = ?12, started = ?13, ended = ?14 WHERE id = ?1"
+                               : "INSERT INTO sessions(id, agent, native_id, project, branch, "
+                                 "commit_sha, model, version, parent_id, is_subagent, title, "
+                                 "title_rank, started, ended) "
+                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!st)
     return db_.lastError("store: upsert session");
-  st->bind(1, s.id).bind(2, s.agent).bindOpt(3, s.nativeId).bindOpt(4, s.project);
-  st->bindOpt(5, s.branch).bindOpt(6, s.commit).bindOpt(7, s.model).bindOpt(8, s.version);
-  st->bindOpt(9, s.parentId).bind(10, s.isSubagent ? 1 : 0);
-  st->bindOpt(11, s.title).bind(12, s.title.empty() ? 0 : s.titleRank).bindOpt(13, s.started);
-  st->bindOpt(14, s.ended);
+  st->bind(1, acc.id).bind(2, acc.agent).bindOpt(3, acc.nativeId).bindOpt(4, acc.project);
+  st->bindOpt(5, acc.branch).bindOpt(6, acc.commit).bindOpt(7, acc.model).bindOpt(8, acc.version);
+  st->bindOpt(9, acc.parentId).bind(10, acc.isSubagent ? 1 : 0);
+  st->bindOpt(11, acc.title).bind(12, acc.title.empty() ? 0 : acc.titleRank);
+  st->bindOpt(13, acc.started).bindOpt(14, acc.ended);
   if (auto r = st->run(); !r)
     return makeError(r.error().code, "store: upsert session " + s.id + ": " + r.error().message);
   return {};
@@ -503,13 +531,14 @@ Status Store::resolveTitleHints() {
   any->reset();
   if (!waiting)
     return {};
-  // One join through the uuid index.
+  // Hints first, then their events by uuid (the uuid index), never a scan of every event.
   return db_.exec(
-      "UPDATE sessions SET title = h.title, title_rank = h.rank "
-      "FROM title_hints h JOIN events e ON e.uuid = h.leaf_uuid "
-      "WHERE e.session_id = sessions.id AND h.rank > sessions.title_rank;"
-      "DELETE FROM title_hints WHERE leaf_uuid IN (SELECT uuid FROM events WHERE uuid IN "
-      "(SELECT leaf_uuid FROM title_hints));");
+      "WITH t AS MATERIALIZED (SELECT e.session_id AS sid, h.title AS title, h.rank AS rank "
+      "FROM title_hints h CROSS JOIN events e ON e.uuid = h.leaf_uuid) "
+      "UPDATE sessions SET title = t.title, title_rank = t.rank FROM t "
+      "WHERE sessions.id = t.sid AND t.rank > sessions.title_rank;"
+      "DELETE FROM title_hints WHERE EXISTS (SELECT 1 FROM events e "
+      "WHERE e.uuid = title_hints.leaf_uuid);");
 }
 
 Status Store::refreshCounts() {
@@ -544,9 +573,7 @@ SessionRow Store::readSession(sql::Stmt &st) {
   return r;
 }
 
-#define MANTRA_SESSION_COLUMNS                                                                     \
-  "id, agent, native_id, project, title, branch, commit_sha, model, version, parent_id, started, " \
-  "ended, events, is_subagent"
+
 
 Expected<std::vector<SessionRow>> Store::sessions(const SessionFilter &f) {
   auto *st = db_.cached(
