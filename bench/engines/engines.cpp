@@ -204,11 +204,13 @@ struct Planter {
                               "gh auth login --with-token <<< ")) +
              "ghp_" + rand(ALNUM, 36);
     if (kind == "password-assignment") {
-      switch (below(4)) {
+      switch (below(5)) {
       case 0: return "password = \"" + rand(std::string(ALNUM) + "!@#%^&*", 14) + "\"";
       case 1: return "DB_PASSWORD=" + rand(ALNUM, 16);
       case 2: return "  \"api_key\": \"" + rand(ALNUM, 24) + "\",";
-      default: return "client_secret: '" + rand(URLSAFE, 20) + "'";
+      case 3: return "client_secret: '" + rand(URLSAFE, 20) + "'";
+      default: return std::string(pick("  accessKey: '", "  privateKey: '", "  authKey: '")) +
+                      rand(ALNUM, 20) + "',";
       }
     }
     if (kind == "aws-secret-access-key")
@@ -518,6 +520,21 @@ struct Pcre {
       pcre2_code_free(c);
     pcre2_match_data_free(md);
   }
+  // One match attempt at `at` (PCRE2_ANCHORED or 0); where it ended, or npos.
+  size_t at(size_t ri, const std::string &t, uint32_t idx, size_t from, uint32_t opts,
+            std::vector<Hit> &out) const {
+    const int rc = pcre2_match(code[ri], (PCRE2_SPTR)t.data(), t.size(), from, opts, md, nullptr);
+    if (rc < 0)
+      return std::string::npos;
+    const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    Hit h{idx, (uint16_t)ri, (uint32_t)ov[0], (uint32_t)ov[1], (uint32_t)ov[0], (uint32_t)ov[1]};
+    if (rc >= 2 && ov[2] != PCRE2_UNSET) {
+      h.vs = (uint32_t)ov[2];
+      h.ve = (uint32_t)ov[3];
+    }
+    out.push_back(h);
+    return ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+  }
   // The loop of Redactor::find for one rule.
   void rule(size_t ri, const std::string &t, uint32_t idx, std::vector<Hit> &out) const {
     const auto *s = (PCRE2_SPTR)t.data();
@@ -593,24 +610,31 @@ struct PcreNaive : Engine {
 
 // The keyword prefilter of Redactor::Impl: one Hyperscan literal database, SINGLEMATCH per
 // keyword, a flag per rule.
+//
+// With `positions` (Redactor since commit 4db9fea): keywords of rules marked `anchored` report
+// every hit, and candidates() also returns (hit start, rule) for them.
 struct HsLiterals {
   hs_database_t *db = nullptr;
   hs_scratch_t *scratch = nullptr;
   std::vector<unsigned> keywordRule;
-  std::vector<char> always;
-  explicit HsLiterals(int skipRule = -1) {
+  std::vector<size_t> keywordLen;
+  std::vector<char> always, anchored;
+  explicit HsLiterals(int skipRule = -1, bool positions = false) {
     std::vector<const char *> exprs;
     std::vector<size_t> lens;
     std::vector<unsigned> flags, ids;
     const auto &rules = ruleSet().rules;
     for (size_t r = 0; r < rules.size(); ++r) {
       always.push_back(rules[r].keywords.empty());
+      anchored.push_back(positions && rules[r].anchored && !rules[r].keywords.empty());
       if ((int)r == skipRule)
         continue;
       for (const auto &k : rules[r].keywords) {
         exprs.push_back(k.text.c_str());
         lens.push_back(k.text.size());
-        flags.push_back(HS_FLAG_SINGLEMATCH | (k.caseless ? HS_FLAG_CASELESS : 0u));
+        keywordLen.push_back(k.text.size());
+        flags.push_back((anchored[r] ? 0u : HS_FLAG_SINGLEMATCH) |
+                        (k.caseless ? HS_FLAG_CASELESS : 0u));
         ids.push_back((unsigned)keywordRule.size());
         keywordRule.push_back((unsigned)r);
       }
@@ -627,18 +651,60 @@ struct HsLiterals {
     hs_free_scratch(scratch);
     hs_free_database(db);
   }
-  void candidates(const std::string &t, std::vector<char> &on) const {
+  void candidates(const std::string &t, std::vector<char> &on,
+                  std::vector<std::pair<size_t, unsigned>> *hits = nullptr) const {
     on = always;
+    if (hits)
+      hits->clear();
     struct Ctx {
       const HsLiterals *self;
       std::vector<char> *on;
-    } ctx{this, &on};
-    auto cb = [](unsigned id, unsigned long long, unsigned long long, unsigned, void *p) -> int {
+      std::vector<std::pair<size_t, unsigned>> *hits;
+    } ctx{this, &on, hits};
+    auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
+                 void *p) -> int {
       auto *c = static_cast<Ctx *>(p);
-      (*c->on)[c->self->keywordRule[id]] = 1;
+      const unsigned r = c->self->keywordRule[id];
+      (*c->on)[r] = 1;
+      if (c->hits && c->self->anchored[r])
+        c->hits->emplace_back((size_t)to - c->self->keywordLen[id], r);
       return 0;
     };
     hs_scan(db, t.data(), (unsigned)t.size(), 0, scratch, cb, &ctx);
+    if (hits)
+      std::sort(hits->begin(), hits->end());
+  }
+};
+
+// (3e) Mantra's scheme since commit 4db9fea, re-implemented: rules marked `anchored` are tried
+// with PCRE2_ANCHORED only where one of their keywords starts (hits inside the previous match
+// skipped); the other candidate rules run over the whole text as in (3).
+struct HsAnchoredPcre : Engine {
+  HsLiterals lit{-1, true};
+  Pcre p{true};
+  std::vector<char> on;
+  std::vector<std::pair<size_t, unsigned>> hits;
+  std::vector<size_t> doneUpTo;
+  HsAnchoredPcre() {
+    std::string a;
+    for (size_t i = 0; i < ruleSet().size(); ++i)
+      if (!lit.anchored[i])
+        a += (a.empty() ? "" : ", ") + ruleSet().rules[i].id;
+    notes.push_back("(3e) rules not anchored (whole-text search): " + a);
+  }
+  void scan(const std::string &t, uint32_t idx, std::vector<Hit> &out) override {
+    lit.candidates(t, on, &hits);
+    doneUpTo.assign(on.size(), 0);
+    for (const auto &[start, r] : hits) {
+      if (start < doneUpTo[r])
+        continue;
+      const size_t end = p.at(r, t, idx, start, PCRE2_ANCHORED, out);
+      if (end != std::string::npos)
+        doneUpTo[r] = end;
+    }
+    for (size_t i = 0; i < on.size(); ++i)
+      if (on[i] && !lit.anchored[i])
+        p.rule(i, t, idx, out);
   }
 };
 
@@ -1411,6 +1477,31 @@ struct Bench {
         anyTexts += any;
         anyBytes += any ? t.size() : 0;
       }
+      // The anchored scheme (3e): keyword hits per anchored rule and the PCRE2 time spent on
+      // them; rules that are not anchored cost what `confirm` says.
+      HsLiterals litPos(-1, true);
+      std::vector<double> anchoredSecs(rs.size(), 0);
+      std::vector<uint64_t> keywordHits(rs.size(), 0);
+      std::vector<std::pair<size_t, unsigned>> khits;
+      std::vector<size_t> doneUpTo;
+      for (size_t i = 0; i < corpus.texts.size(); ++i) {
+        const auto &t = corpus.texts[i];
+        if (t.size() < kMinText)
+          continue;
+        litPos.candidates(t, on, &khits);
+        doneUpTo.assign(rs.size(), 0);
+        for (const auto &[start, r] : khits) {
+          ++keywordHits[r];
+          if (start < doneUpTo[r])
+            continue;
+          hits.clear();
+          const auto t1 = Clock::now();
+          const size_t end = p.at(r, t, (uint32_t)i, start, PCRE2_ANCHORED, hits);
+          anchoredSecs[r] += seconds(t1, Clock::now());
+          if (end != std::string::npos)
+            doneUpTo[r] = end;
+        }
+      }
       // The keyword scan's cost per rule: the scan without that rule's keywords (best of 3).
       std::vector<double> without(rs.size());
       for (size_t r = 0; r < rs.size(); ++r) {
@@ -1437,7 +1528,9 @@ struct Bench {
         rows.push_back({{"rule", rs.rules[r].id},      {"fullSecs", full[r]},
                         {"scanWithoutSecs", without[r]},
                         {"candTexts", candTexts[r]},   {"candBytes", candBytes[r]},
-                        {"confirmSecs", confirm[r]},   {"matches", hitsN[r]}});
+                        {"confirmSecs", confirm[r]},   {"matches", hitsN[r]},
+                        {"anchored", (bool)litPos.anchored[r]},
+                        {"keywordHits", keywordHits[r]}, {"anchoredSecs", anchoredSecs[r]}});
       return json{{"rows", rows},         {"litSecs", litSecs}, {"litBestSecs", litBest}, {"anyTexts", anyTexts},
                   {"anyBytes", anyBytes}, {"texts", textsN}};
     });
@@ -1559,6 +1652,8 @@ int main(int argc, char **argv) {
   run("1  PCRE2-JIT, every rule", [] { return std::make_unique<PcreAll>(true); }, all);
   run("2  memmem keywords + PCRE2-JIT", [] { return std::make_unique<PcreNaive>(); }, all);
   run("3  Hyperscan keywords + PCRE2-JIT", [] { return std::make_unique<HsPcre>(true); }, all);
+  run("3e Hyperscan keyword hits + anchored PCRE2-JIT",
+      [] { return std::make_unique<HsAnchoredPcre>(); }, all);
   run("3c Hyperscan rule filter (UTF-8) + PCRE2-JIT",
       [] { return std::make_unique<HsFilterPcre>(true); }, all);
   run("3d Hyperscan rule filter (bytes) + PCRE2-JIT",
@@ -1669,20 +1764,25 @@ int main(int argc, char **argv) {
               << fmt("%.1f", 100.0 * prof["anyBytes"].get<double>() / double(bytes))
               << "% of bytes)\n";
     std::cout << "keyword scan alone (best of 3): " << fmt("%.3f", prof["litBestSecs"].get<double>())
-              << " s; 'scan w/o' = the same scan without this rule's keywords\n";
-    std::printf("%-24s %9s %9s %10s %10s %11s %9s %10s\n", "rule", "full s", "full MB/s",
-                "cand texts", "cand MB", "confirm s", "matches", "scan w/o");
+              << " s; 'scan w/o' = the same scan without this rule's keywords (best of 3);\n"
+                 "kw hits / anch. s = the anchored scheme (3e): keyword hits of an anchored rule and "
+                 "the PCRE2 time at them\n";
+    std::printf("%-24s %8s %9s %10s %8s %9s %8s %8s %9s %9s\n", "rule", "full s", "full MB/s",
+                "cand texts", "cand MB", "confirm s", "matches", "scan w/o", "kw hits", "anch. s");
     double fullSum = 0, confSum = 0;
     for (const auto &row : prof["rows"]) {
       const double f = row["fullSecs"].get<double>(), c = row["confirmSecs"].get<double>();
       fullSum += f;
       confSum += c;
-      std::printf("%-24s %9.3f %9.0f %10llu %10.1f %11.3f %9llu %10.3f\n",
+      const bool anch = row["anchored"].get<bool>();
+      std::printf("%-24s %8.3f %9.0f %10llu %8.1f %9.3f %8llu %8.3f %9s %9s\n",
                   row["rule"].get<std::string>().c_str(), f, double(bytes) / f / 1e6,
                   (unsigned long long)row["candTexts"].get<uint64_t>(),
                   row["candBytes"].get<double>() / 1e6, c,
                   (unsigned long long)row["matches"].get<uint64_t>(),
-                  row["scanWithoutSecs"].get<double>());
+                  row["scanWithoutSecs"].get<double>(),
+                  anch ? std::to_string(row["keywordHits"].get<uint64_t>()).c_str() : "-",
+                  anch ? fmt("%.3f", row["anchoredSecs"].get<double>()).c_str() : "(whole)");
     }
     std::printf("%-24s %9.3f %9s %10s %10s %11.3f\n", "total", fullSum, "", "", "", confSum);
   }

@@ -166,9 +166,14 @@ int cmdRedact(const Args &a) {
   if (!a.flags.count("--rescan")) {
     if (!a.positional.empty())
       return usage("redact reads standard input (or use --rescan for the database)");
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    std::cout << redactor->redact(ss.str());
+    // fread, not iostreams: std::cin synchronised with stdio reads a character at a time.
+    std::string input;
+    char buf[1 << 16];
+    size_t got;
+    while ((got = std::fread(buf, 1, sizeof buf, stdin)) > 0)
+      input.append(buf, got);
+    const std::string out = redactor->redact(std::move(input));
+    std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }
   auto store = openStore(a);

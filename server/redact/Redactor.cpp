@@ -21,6 +21,7 @@ struct Compiled {
   Check check = Check::None;
   bool always = false;   // no keywords: tried on every text
   bool anchored = false; // tried only where its keywords occur
+  size_t window = 0;     // anchored: subject bytes past the keyword (0: all)
 };
 
 // What the prefilter found in one text: which rules may match, and for anchored rules where.
@@ -177,7 +178,7 @@ struct Redactor::Impl {
   }
 
   Status add(const std::string &id, const std::string &pattern, Check check, bool caseless,
-             const std::vector<redact::Keyword> &keywords, bool anchored) {
+             const std::vector<redact::Keyword> &keywords, bool anchored, size_t window = 0) {
     int err = 0;
     PCRE2_SIZE offset = 0;
     uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF;
@@ -189,7 +190,7 @@ struct Redactor::Impl {
       return makeError(ErrorCode::Invalid, "redact rule " + id + ": bad pattern at offset " +
                                                std::to_string(offset) + ": " + pcreError(err));
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    Compiled c{id, code, check, keywords.empty(), anchored && !keywords.empty()};
+    Compiled c{id, code, check, keywords.empty(), anchored && !keywords.empty(), window};
     anyAlways = anyAlways || c.always;
     rules.push_back(c);
     (void)keywords;
@@ -277,7 +278,9 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
   auto impl = std::make_shared<Impl>();
   std::vector<std::vector<redact::Keyword>> keywords;
   for (const Rule &r : redact::builtinRules()) {
-    if (auto st = impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords, r.anchored); !st)
+    if (auto st = impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords, r.anchored,
+                            r.window);
+        !st)
       return st.error();
     keywords.push_back(r.keywords);
   }
@@ -324,9 +327,9 @@ std::vector<Finding> Redactor::find(std::string_view text) const {
   thread_local pcre2_match_data *md = pcre2_match_data_create(16, nullptr);
   const auto *subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   // Runs `rule` at `at`; records a finding; returns where the match ended (or npos).
-  auto tryAt = [&](size_t ruleIndex, size_t at, uint32_t opts) -> size_t {
+  auto tryAt = [&](size_t ruleIndex, size_t at, uint32_t opts, size_t limit) -> size_t {
     const Compiled &rule = im.rules[ruleIndex];
-    const int rc = pcre2_match(rule.code, subject, text.size(), at, opts, md, nullptr);
+    const int rc = pcre2_match(rule.code, subject, limit, at, opts, md, nullptr);
     if (rc < 0)
       return std::string_view::npos;
     const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -350,7 +353,9 @@ std::vector<Finding> Redactor::find(std::string_view text) const {
   for (const auto &[start, r] : cand.hits) {
     if (start < doneUpTo[r])
       continue;
-    const size_t end = tryAt(r, start, PCRE2_ANCHORED);
+    const size_t window = im.rules[r].window;
+    const size_t limit = window ? std::min(text.size(), start + window) : text.size();
+    const size_t end = tryAt(r, start, PCRE2_ANCHORED, limit);
     if (end != std::string_view::npos)
       doneUpTo[r] = end;
   }
@@ -359,7 +364,7 @@ std::vector<Finding> Redactor::find(std::string_view text) const {
       continue;
     size_t at = 0;
     while (at <= text.size()) {
-      const size_t end = tryAt(i, at, 0);
+      const size_t end = tryAt(i, at, 0, text.size());
       if (end == std::string_view::npos)
         break;
       at = end;

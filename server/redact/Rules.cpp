@@ -22,7 +22,8 @@ std::vector<Keyword> kw(std::initializer_list<const char *> words, bool caseless
 const std::vector<Rule> &builtinRules() {
   static const std::vector<Rule> rules = {
       {"private-key", kw({"-----BEGIN"}, false),
-       R"re(-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?=(?:\\[nr]|\s)*(?:[A-Za-z0-9+/=]{16}|Proc-Type:|Version:|Comment:))[\s\S]*?(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z))re"},
+       R"re(-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?=(?:\\[nr]|\s)*(?:[A-Za-z0-9+/=]{16}|Proc-Type:|Version:|Comment:))[\s\S]*?(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z))re",
+       Check::None, false, true, 0},
       {"anthropic-api-key", kw({"sk-ant-"}, false),
        R"re((?<![A-Za-z0-9_-])sk-ant-[a-z]{3,8}[0-9]{0,3}-[A-Za-z0-9_-]{20,})re"},
       {"openai-api-key", kw({"sk-"}, false),

@@ -41,6 +41,10 @@ struct Rule {
   // A match starts exactly where one of the keywords does: the engine then tries the pattern
   // only at the keyword hits (anchored), instead of scanning the whole text.
   bool anchored = true;
+  // How far past its keyword an anchored match can reach (0: to the end of the text). Bounding
+  // the subject keeps each try short: PCRE2's JIT looks for a required character (the `@` of a
+  // URL's credentials, say) to the end of the subject before it tries to match.
+  size_t window = 4096;
 };
 
 // The rules Mantra ships, in priority order (an earlier rule wins an overlap of equal start).
