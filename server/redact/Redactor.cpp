@@ -178,10 +178,14 @@ struct Redactor::Impl {
   }
 
   Status add(const std::string &id, const std::string &pattern, Check check, bool caseless,
-             const std::vector<redact::Keyword> &keywords, bool anchored, size_t window = 0) {
+             const std::vector<redact::Keyword> &keywords, bool anchored, size_t window,
+             bool builtin) {
     int err = 0;
     PCRE2_SIZE offset = 0;
-    uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF;
+    // Built-in patterns are ASCII and work on bytes: no UTF mode, whose invalid-UTF handling
+    // costs a helper call per character. A user's pattern gets UTF mode (it may name letters
+    // beyond ASCII); invalid sequences in a text then simply do not match.
+    uint32_t opts = builtin ? 0u : PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
     if (caseless)
       opts |= PCRE2_CASELESS;
     pcre2_code *code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()),
@@ -279,7 +283,7 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
   std::vector<std::vector<redact::Keyword>> keywords;
   for (const Rule &r : redact::builtinRules()) {
     if (auto st = impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords, r.anchored,
-                            r.window);
+                            r.window, true);
         !st)
       return st.error();
     keywords.push_back(r.keywords);
@@ -292,7 +296,8 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
       continue;
     const std::string pattern = "(?<![A-Za-z0-9.-])((?:[a-z0-9-]+\\.)*" + escapeRegex(dom) +
                                 ")(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])";
-    if (auto st = impl->add("internal-host", pattern, Check::Host, true, {{dom, true}}, false);
+    if (auto st =
+            impl->add("internal-host", pattern, Check::Host, true, {{dom, true}}, false, 0, true);
         !st)
       return st.error();
     keywords.push_back({{dom, true}});
@@ -300,7 +305,7 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
   for (size_t i = 0; i < options.patterns.size(); ++i) {
     const auto &p = options.patterns[i];
     const std::string id = p.id.empty() ? "custom-" + std::to_string(i + 1) : p.id;
-    if (auto st = impl->add(id, p.pattern, Check::None, false, {}, false); !st)
+    if (auto st = impl->add(id, p.pattern, Check::None, false, {}, false, 0, false); !st)
       return st.error();
     keywords.push_back({});
   }
@@ -329,7 +334,10 @@ std::vector<Finding> Redactor::find(std::string_view text) const {
   // Runs `rule` at `at`; records a finding; returns where the match ended (or npos).
   auto tryAt = [&](size_t ruleIndex, size_t at, uint32_t opts, size_t limit) -> size_t {
     const Compiled &rule = im.rules[ruleIndex];
-    const int rc = pcre2_match(rule.code, subject, limit, at, opts, md, nullptr);
+    // No UTF check: UTF patterns are compiled with PCRE2_MATCH_INVALID_UTF (invalid sequences
+    // simply do not match); the check would re-read the subject at every try.
+    const int rc =
+        pcre2_match(rule.code, subject, limit, at, opts | PCRE2_NO_UTF_CHECK, md, nullptr);
     if (rc < 0)
       return std::string_view::npos;
     const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
