@@ -10,6 +10,10 @@
 // own, non-overlapping within a rule (the same iteration as Redactor::find), before any Check and
 // before overlaps between rules are merged. The one exception is the row "mantra Redactor::find",
 // which is the shipped code path, checks and merge included.
+//
+// PCRE2 runs the rules in byte mode, as Redactor does for built-in rules (rows marked "UTF mode"
+// use PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, as Redactor did before commit 053f875). The program
+// uses Rule::anchored and Rule::window (server/redact/Rules.h) for row 3e.
 #include "redact/Redactor.h"
 #include "redact/Rules.h"
 
@@ -494,15 +498,18 @@ struct Engine {
   std::vector<std::string> notes;
 };
 
-// PCRE2, compiled like Redactor::Impl::add (UTF, no UTF check, invalid UTF allowed).
+// PCRE2, compiled like Redactor::Impl::add: byte mode for the built-in rules (Mantra since commit
+// 053f875), or with `utf` as before it (PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, no UTF check).
 struct Pcre {
   std::vector<pcre2_code *> code;
   pcre2_match_data *md = nullptr;
-  explicit Pcre(bool jit) {
+  uint32_t matchOpts = 0;
+  explicit Pcre(bool jit, bool utf = false) {
+    matchOpts = utf ? PCRE2_NO_UTF_CHECK : 0u;
     for (const auto &r : ruleSet().rules) {
       int err = 0;
       PCRE2_SIZE off = 0;
-      uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF;
+      uint32_t opts = utf ? PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF : 0u;
       if (r.caseless)
         opts |= PCRE2_CASELESS;
       pcre2_code *c =
@@ -521,9 +528,11 @@ struct Pcre {
     pcre2_match_data_free(md);
   }
   // One match attempt at `at` (PCRE2_ANCHORED or 0); where it ended, or npos.
+  // `limit`: the subject ends there (Redactor's window for anchored tries).
   size_t at(size_t ri, const std::string &t, uint32_t idx, size_t from, uint32_t opts,
-            std::vector<Hit> &out) const {
-    const int rc = pcre2_match(code[ri], (PCRE2_SPTR)t.data(), t.size(), from, opts, md, nullptr);
+            std::vector<Hit> &out, size_t limit = std::string::npos) const {
+    const int rc = pcre2_match(code[ri], (PCRE2_SPTR)t.data(), std::min(limit, t.size()), from,
+                               opts | matchOpts, md, nullptr);
     if (rc < 0)
       return std::string::npos;
     const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -540,7 +549,7 @@ struct Pcre {
     const auto *s = (PCRE2_SPTR)t.data();
     PCRE2_SIZE at = 0;
     while (at <= t.size()) {
-      const int rc = pcre2_match(code[ri], s, t.size(), at, 0, md, nullptr);
+      const int rc = pcre2_match(code[ri], s, t.size(), at, matchOpts, md, nullptr);
       if (rc < 0)
         break;
       const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -558,7 +567,7 @@ struct Pcre {
 // (1) every rule on every text.
 struct PcreAll : Engine {
   Pcre p;
-  explicit PcreAll(bool jit) : p(jit) {}
+  explicit PcreAll(bool jit, bool utf = false) : p(jit, utf) {}
   void scan(const std::string &t, uint32_t idx, std::vector<Hit> &out) override {
     for (size_t i = 0; i < p.code.size(); ++i)
       p.rule(i, t, idx, out);
@@ -676,9 +685,10 @@ struct HsLiterals {
   }
 };
 
-// (3e) Mantra's scheme since commit 4db9fea, re-implemented: rules marked `anchored` are tried
-// with PCRE2_ANCHORED only where one of their keywords starts (hits inside the previous match
-// skipped); the other candidate rules run over the whole text as in (3).
+// (3e) Mantra's scheme since commits 4db9fea/35b8c94, re-implemented: rules marked `anchored`
+// are tried with PCRE2_ANCHORED only where one of their keywords starts (hits inside the previous
+// match skipped), on a subject cut `window` bytes past the hit; the other candidate rules run
+// over the whole text as in (3).
 struct HsAnchoredPcre : Engine {
   HsLiterals lit{-1, true};
   Pcre p{true};
@@ -698,7 +708,9 @@ struct HsAnchoredPcre : Engine {
     for (const auto &[start, r] : hits) {
       if (start < doneUpTo[r])
         continue;
-      const size_t end = p.at(r, t, idx, start, PCRE2_ANCHORED, out);
+      const size_t w = ruleSet().rules[r].window;
+      const size_t end =
+          p.at(r, t, idx, start, PCRE2_ANCHORED, out, w ? start + w : std::string::npos);
       if (end != std::string::npos)
         doneUpTo[r] = end;
     }
@@ -713,7 +725,7 @@ struct HsPcre : Engine {
   HsLiterals lit;
   Pcre p;
   std::vector<char> on;
-  explicit HsPcre(bool jit) : p(jit) {}
+  explicit HsPcre(bool jit, bool utf = false) : p(jit, utf) {}
   void scan(const std::string &t, uint32_t idx, std::vector<Hit> &out) override {
     lit.candidates(t, on);
     for (size_t i = 0; i < on.size(); ++i)
@@ -1496,7 +1508,9 @@ struct Bench {
             continue;
           hits.clear();
           const auto t1 = Clock::now();
-          const size_t end = p.at(r, t, (uint32_t)i, start, PCRE2_ANCHORED, hits);
+          const size_t w = rs.rules[r].window;
+          const size_t end = p.at(r, t, (uint32_t)i, start, PCRE2_ANCHORED, hits,
+                                  w ? start + w : std::string::npos);
           anchoredSecs[r] += seconds(t1, Clock::now());
           if (end != std::string::npos)
             doneUpTo[r] = end;
@@ -1650,8 +1664,12 @@ int main(int argc, char **argv) {
     results.push_back(r);
   };
   run("1  PCRE2-JIT, every rule", [] { return std::make_unique<PcreAll>(true); }, all);
+  run("1u PCRE2-JIT UTF mode, every rule", [] { return std::make_unique<PcreAll>(true, true); },
+      all);
   run("2  memmem keywords + PCRE2-JIT", [] { return std::make_unique<PcreNaive>(); }, all);
   run("3  Hyperscan keywords + PCRE2-JIT", [] { return std::make_unique<HsPcre>(true); }, all);
+  run("3u Hyperscan keywords + PCRE2-JIT UTF mode",
+      [] { return std::make_unique<HsPcre>(true, true); }, all);
   run("3e Hyperscan keyword hits + anchored PCRE2-JIT",
       [] { return std::make_unique<HsAnchoredPcre>(); }, all);
   run("3c Hyperscan rule filter (UTF-8) + PCRE2-JIT",

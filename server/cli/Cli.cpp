@@ -433,11 +433,11 @@ int cmdSearch(const Args &a) {
                       {"highlights", hl},
                       {"score", h.score}});
     }
-    printJson({{"hits", list}, {"query", messageRedactor().redact(query)}, {"ms", ms}});
+    printJson({{"hits", list}, {"ms", ms}});
     return 0;
   }
   if (hits->empty()) {
-    std::printf("No matches for %s.\n", messageRedactor().redact(query).c_str());
+    std::printf("No matches.\n"); // the query is not echoed: it may hold a secret
     return 0;
   }
   const bool color = ::isatty(STDOUT_FILENO);
