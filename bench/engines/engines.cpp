@@ -461,7 +461,7 @@ struct RuleSet {
   std::vector<Rule> rules;
   std::vector<Portable> portable;
   std::vector<bool> lazyEnd; // [\s\S]*? before the end: the shortest end wins (Hyperscan)
-  uint64_t fingerprint = 1469598103934665603ull; // FNV-1a of ids, patterns, keywords, flags
+  uint64_t fingerprint = 1469598103934665603ull; // FNV-1a of every field of every rule
   RuleSet() : rules(mantra::redact::builtinRules()) {
     auto mix = [&](std::string_view s) {
       for (unsigned char c : s)
@@ -475,6 +475,7 @@ struct RuleSet {
       mix(r.pattern);
       mix(r.caseless ? "i" : "-");
       mix(std::to_string((int)r.check));
+      mix(std::to_string(r.anchored) + "/" + std::to_string(r.window));
       for (const auto &k : r.keywords) {
         mix(k.text);
         mix(k.caseless ? "i" : "-");

@@ -51,6 +51,14 @@ public:
   // How sure the adapter is that `path` is one of its session files: 0 = not its file,
   // higher = surer. `head` holds the file's first bytes (up to 4 KiB).
   virtual int claims(const std::filesystem::path &path, std::string_view head) const = 0;
+  // True when `path` is one JSON document rewritten in place (not an append-only log): the
+  // Indexer then reads it whole whenever it changed, hands it to the parser as a single "line",
+  // and replaces what it had read from it before. A document that does not parse (being
+  // written) is left as it was until the next run.
+  virtual bool wholeDocument(const std::filesystem::path &path) const {
+    (void)path;
+    return false;
+  }
   // A parser for `path`, resuming from `state` (null for a new file). Never fails: problems are
   // reported line by line through the Sink.
   virtual std::unique_ptr<FileParser> open(const std::filesystem::path &path,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <unordered_map>
 #include <sys/stat.h>
@@ -380,8 +381,21 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
     report.errors.push_back({path, 0, std::string("cannot open: ") + std::strerror(errno)});
     return {};
   }
-  // A file that shrank, changed its first bytes or changed hands is read again from the start.
-  bool restart = src.id == 0 || !sameAgent || size < src.offset;
+  const bool whole = c.adapter->wholeDocument(c.path);
+  std::string document;
+  if (whole) {
+    // Read and check it before touching what the store has from it.
+    document.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    report.bytesRead += static_cast<int64_t>(document.size());
+    if (!nlohmann::json::accept(document)) {
+      report.errors.push_back({path, 0, "not a complete JSON document (being written?): left "
+                                        "for the next run"});
+      return {};
+    }
+  }
+  // A file that shrank, changed its first bytes or changed hands is read again from the start;
+  // so is a whole document that changed at all.
+  bool restart = whole || src.id == 0 || !sameAgent || size < src.offset;
   if (!restart && src.offset > 0) {
     std::string head(static_cast<size_t>(std::min<int64_t>(src.offset, kHeadBytes)), '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
@@ -413,7 +427,13 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
   const int64_t startOffset = src.offset;
   int64_t offset = src.offset, line = src.line;
   std::string head;
-  while (in) {
+  if (whole) {
+    line = 1;
+    parser->line(document, line, sink);
+    offset = static_cast<int64_t>(document.size());
+    in.setstate(std::ios::eofbit);
+  }
+  while (!whole && in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     const auto got = static_cast<size_t>(in.gcount());
     if (got == 0)
@@ -449,7 +469,7 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
   // A last line without its newline is either still being written (leave it) or a complete
   // record in a file that simply does not end with a newline: a JSON object whose prefix is
   // itself a whole object cannot be continued, so one that parses is safe to take now.
-  if (!carry.empty() && nlohmann::json::accept(carry)) {
+  if (!whole && !carry.empty() && nlohmann::json::accept(carry)) {
     ++line;
     parser->line(carry, line, sink);
     offset += static_cast<int64_t>(carry.size());
