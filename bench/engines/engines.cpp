@@ -28,6 +28,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -1093,7 +1094,7 @@ struct HsSom : Engine {
         notes.push_back("Hyperscan rejects " + rs.rules[i].id + " (" + err + ")" +
                         (rs.portable[i].ok && rs.portable[i].adapted
                              ? " and its adaptation (" + err2 + ")"
-                             : ", " + rs.portable[i].how) +
+                             : rs.portable[i].how.empty() ? "" : ", " + rs.portable[i].how) +
                         ": rule NOT run" +
                         (noSom ? " [accepted without SOM_LEFTMOST]" : " [rejected without SOM too]"));
         continue;
@@ -1416,7 +1417,7 @@ struct Bench {
           auto show = [&](const std::vector<Key> &v, const char *what) {
             std::map<uint16_t, int> shown;
             for (const auto &k : v) {
-              if (shown[std::get<1>(k)]++ >= 3)
+              if (shown[std::get<1>(k)]++ >= std::max(3, std::atoi(std::getenv("ENGINES_DEBUG"))))
                 continue;
               const std::string &t = corpus.texts[std::get<0>(k)];
               const size_t at = std::get<2>(k), from = at > 40 ? at - 40 : 0;

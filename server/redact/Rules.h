@@ -21,6 +21,7 @@ enum class Check {
   Placeholder,  // reject obvious placeholders only (${X}, <x>, ****, YOUR_TOKEN)
   PrivateIp,    // every octet ≤ 255
   Host,         // a host name, not a property access (this.corp, config.internal)
+  KeyId,        // a fixed-alphabet id (AWS): not an EXAMPLE, not a run of one letter
 };
 
 // Well-known values published on purpose (emulator keys, documentation examples): never

@@ -61,6 +61,12 @@ TEST_CASE("redact: provider keys are found by their own rule", "[redact]") {
       {"jwt", "token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"},
       {"twilio-api-key", "TWILIO_API_KEY=SK2b7f9c4e1a8d3b6f0e5c2a9d7b4f1e8c", "SK2b7f9c4e1a8d3b6f0e5c2a9d7b4f1e8c"},
+      // Found by the engine benchmark: an id without digits, camelCase names, a tab.
+      {"aws-access-key-id", "export AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH", "AKIAQWERTYUIOPASDFGH"},
+      {"password-assignment", "const cfg = { privateKey: 'q8Zx!r4Tw9Lm2' }", "q8Zx!r4Tw9Lm2"},
+      {"aws-secret-access-key", "SecretAccessKey: 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",
+       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8Xq2RtY7Q"},
+      {"authorization-header", "Authorization: Bearer\tabcdefgh12345678xyz", "abcdefgh12345678xyz"},
   };
   for (const auto &c : cases) {
     INFO(c.rule << ": " << c.text);
@@ -110,6 +116,7 @@ TEST_CASE("redact: look-alikes are left alone", "[redact]") {
       "version 10.2.3 released",
       "color: #ff00aa; margin: 10px",
       "The token is refreshed every hour; the password policy requires 12 characters.",
+      "aws_access_key_id = AKIAXXXXXXXXXXXXXXXX",
   };
   for (const char *n : negatives) {
     INFO(n);
