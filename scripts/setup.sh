@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config git python3 nlohmann-json3-dev libasio-dev libsqlite3-dev
-          libgit2-dev libdtl-dev catch2 libpcre2-dev libhyperscan-dev)
+          libgit2-dev libdtl-dev catch2 libpcre2-dev libhyperscan-dev libzstd-dev)
 packages+=("$@")
 
 missing=()

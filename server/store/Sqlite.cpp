@@ -31,6 +31,11 @@ Stmt &Stmt::bind(int i, std::string_view v) {
   sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
 }
+Stmt &Stmt::bindBlob(int i, std::string_view v) {
+  sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Stmt &Stmt::bindNull(int i) {
   sqlite3_bind_null(s_, i);
   return *this;
@@ -78,6 +83,15 @@ std::string Stmt::text(int col) const {
   const auto *p = reinterpret_cast<const char *>(sqlite3_column_text(s_, col));
   return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
 }
+bool Stmt::isBlob(int col) const { return sqlite3_column_type(s_, col) == SQLITE_BLOB; }
+
+std::string Stmt::bytes(int col) const {
+  const void *p = sqlite3_column_blob(s_, col);
+  return p ? std::string(static_cast<const char *>(p),
+                         static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+           : std::string();
+}
+
 std::optional<int64_t> Stmt::optInt64(int col) const {
   if (isNull(col))
     return std::nullopt;

@@ -37,6 +37,7 @@ public:
   Stmt &bind(int i, const char *v) { return bind(i, std::string_view(v)); }
   Stmt &bind(int i, const std::string &v) { return bind(i, std::string_view(v)); }
   Stmt &bindNull(int i);
+  Stmt &bindBlob(int i, std::string_view bytes);
   // Binds NULL for an empty string / an empty optional.
   Stmt &bindOpt(int i, std::string_view v);
   Stmt &bindOpt(int i, const std::optional<int64_t> &v);
@@ -54,6 +55,9 @@ public:
   double real(int col) const;
   std::string text(int col) const;
   std::optional<int64_t> optInt64(int col) const;
+  bool isBlob(int col) const;
+  // The column's bytes (text or blob), without conversion.
+  std::string bytes(int col) const;
 
   bool failed() const { return rc_error_ != 0; }
   int errorCode() const { return rc_error_; }

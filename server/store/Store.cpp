@@ -2,6 +2,8 @@
 
 #include "util/Time.h"
 
+#include <zstd.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -111,6 +113,53 @@ Status prepareFile(const std::string &path) {
 }
 
 } // namespace
+
+// events.data: JSON text when small; above kCompressAt bytes a zstd frame stored as a BLOB
+// (tool inputs and results — whole files an edit started from, file contents a read returned —
+// are most of the database, and compress several times over). The column's SQLite type tells
+// which, so old rows and new rows read the same way.
+constexpr size_t kCompressAt = 512;
+
+void bindData(sql::Stmt &st, int i, const nlohmann::json &data) {
+  if (data.is_null()) {
+    st.bindNull(i);
+    return;
+  }
+  const std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() < kCompressAt) {
+    st.bind(i, text);
+    return;
+  }
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  const size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3);
+  if (ZSTD_isError(n)) {
+    st.bind(i, text);
+    return;
+  }
+  out.resize(n);
+  st.bindBlob(i, out);
+}
+
+nlohmann::json readData(const sql::Stmt &st, int col) {
+  std::string text;
+  if (st.isBlob(col)) {
+    const std::string frame = st.bytes(col);
+    const unsigned long long size = ZSTD_getFrameContentSize(frame.data(), frame.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 32))
+      return nullptr;
+    text.resize(static_cast<size_t>(size));
+    const size_t n = ZSTD_decompress(text.data(), text.size(), frame.data(), frame.size());
+    if (ZSTD_isError(n))
+      return nullptr;
+    text.resize(n);
+  } else {
+    text = st.text(col);
+  }
+  if (text.empty())
+    return nullptr;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
 
 std::string defaultDatabasePath() {
   if (const char *env = std::getenv("MANTRA_DB"); env && *env)
@@ -434,10 +483,7 @@ Expected<int64_t> Store::insertEvent(const Event &e, int64_t sourceId) {
   st->bindOpt(5, e.text).bindOpt(6, e.tool).bindOpt(7, e.path).bindOpt(8, e.command);
   st->bindOpt(9, e.exitCode).bind(10, e.isError ? 1 : 0).bindOpt(11, e.callId);
   st->bindOpt(12, e.uuid);
-  if (e.data.is_null())
-    st->bindNull(13);
-  else
-    st->bind(13, e.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  bindData(*st, 13, e.data);
   st->bind(14, sourceId);
   if (auto r = st->run(); !r)
     return makeError(r.error().code, "store: insert event: " + r.error().message);
@@ -472,11 +518,7 @@ Status Store::mergeResult(const CallRef &call, const Event &result) {
   Event e;
   e.kind = call.kind;
   if (get->step()) {
-    const std::string d = get->text(0);
-    if (!d.empty())
-      e.data = nlohmann::json::parse(d, nullptr, false);
-    if (e.data.is_discarded())
-      e.data = nullptr;
+    e.data = readData(*get, 0);
     e.text = get->text(1);
     if (auto x = get->optInt64(2))
       e.exitCode = static_cast<int>(*x);
@@ -493,7 +535,7 @@ Status Store::mergeResult(const CallRef &call, const Event &result) {
   if (!st)
     return db_.lastError("store: merge result");
   st->bindOpt(1, e.text).bindOpt(2, e.exitCode).bind(3, e.isError ? 1 : 0);
-  st->bind(4, e.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  bindData(*st, 4, e.data);
   st->bind(5, call.rowId);
   if (auto r = st->run(); !r)
     return r;
@@ -647,12 +689,7 @@ Expected<std::vector<Event>> Store::events(const std::string &sessionId, int64_t
     e.isError = st->int64(8) != 0;
     e.callId = st->text(9);
     e.uuid = st->text(10);
-    const std::string d = st->text(11);
-    if (!d.empty()) {
-      e.data = nlohmann::json::parse(d, nullptr, false);
-      if (e.data.is_discarded())
-        e.data = nullptr;
-    }
+    e.data = readData(*st, 11);
     out.push_back(std::move(e));
   }
   if (st->failed())
@@ -700,18 +737,11 @@ Store::rewriteTexts(const std::function<bool(Event &)> &fixEvent,
       e.tool = read->text(2);
       e.path = read->text(3);
       e.command = read->text(4);
-      const std::string d = read->text(5);
-      if (!d.empty())
-        e.data = nlohmann::json::parse(d, nullptr, false);
-      if (e.data.is_discarded())
-        e.data = nullptr;
+      e.data = readData(*read, 5);
       if (!fixEvent(e))
         continue;
       write->bindOpt(1, e.text).bindOpt(2, e.tool).bindOpt(3, e.path).bindOpt(4, e.command);
-      if (e.data.is_null())
-        write->bindNull(5);
-      else
-        write->bind(5, e.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      bindData(*write, 5, e.data);
       write->bind(6, id);
       if (auto st = write->run(); !st)
         return fail(st.error());
