@@ -4,6 +4,7 @@
 #include "store/Store.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include <chrono>
 #include <cstdlib>
@@ -977,4 +978,38 @@ TEST_CASE("begin() fails with Busy while a raw connection holds BEGIN IMMEDIATE"
   REQUIRE(store->appendEvent(e, 1));
   REQUIRE(store->commit());
   CHECK(raw.scalar("SELECT count(*) FROM events") == 1);
+}
+
+TEST_CASE("Store keeps large event data compressed and reads it back whole", "[store]") {
+  Fixture f;
+  f.begin();
+  Event small;
+  small.sessionId = "claude:s";
+  small.kind = EventKind::ToolCall;
+  small.data = {{"input", {{"file_path", "/a"}}}};
+  Event big = small;
+  std::string file;
+  for (int i = 0; i < 400; ++i)
+    file += "line " + std::to_string(i) + ": def handler(request): return request.json()\n";
+  big.data = {{"result", {{"originalFile", file}, {"n", 7}}}};
+  const int64_t smallId = f.append(small);
+  const int64_t bigId = f.append(big);
+  f.commit();
+
+  // On disk: the small one as JSON text, the big one as a (much smaller) blob.
+  auto st = f.store->db().prepare("SELECT id, typeof(data), length(data) FROM events ORDER BY id");
+  REQUIRE(st);
+  std::map<int64_t, std::pair<std::string, int64_t>> stored;
+  while (st->step())
+    stored[st->int64(0)] = {st->text(1), st->int64(2)};
+  CHECK(stored[smallId].first == "text");
+  CHECK(stored[bigId].first == "blob");
+  CHECK(stored[bigId].second < static_cast<int64_t>(file.size()) / 3);
+
+  auto events = f.store->events("claude:s", 1, 10);
+  REQUIRE(events);
+  REQUIRE(events->size() == 2);
+  CHECK((*events)[0].data == small.data);
+  CHECK((*events)[1].data == big.data);
+  CHECK((*events)[1].data["result"]["originalFile"].get<std::string>() == file);
 }
