@@ -213,10 +213,10 @@ EventKind kindForTool(const std::string &name) {
   return EventKind::ToolCall;
 }
 
-// What a run_shell_command result says. Legacy: "Command: …\nDirectory: …\nOutput: …\nError: …
-// \nExit Code: N\nSignal: …\nBackground PIDs: …\nProcess Group PGID: …"; 0.6x: "Output: …
-// [\nExit Code: N]\nProcess Group PGID: …" inside <untrusted_context>, the exit code left out
-// when it is 0.
+// What a run_shell_command result says. Legacy: "Command: …", "Directory: …", "Output: …",
+// "Error: …", "Exit Code: N", "Signal: …", "Background PIDs: …", "Process Group PGID: …";
+// 0.6x: "Output: …", ["Exit Code: N",] "Process Group PGID: …" inside <untrusted_context>, the
+// exit code left out when it is 0.
 struct ShellResult {
   std::string output;
   std::optional<int> exitCode;
@@ -231,6 +231,11 @@ ShellResult parseShell(std::string_view raw) {
     s = trim(std::string_view(s).substr(19, s.size() - 19 - 20));
   ShellResult r;
   const bool legacy = startsWith(s, "Command: ");
+  // Some hand-made samples escape the newlines twice ("…\\nExit Code: 0"): a legacy layout on
+  // one line cannot be real output, so read its "\\n" as line breaks.
+  if (legacy && s.find('\n') == std::string::npos)
+    for (size_t at = s.find("\\n"); at != std::string::npos; at = s.find("\\n", at + 1))
+      s.replace(at, 2, "\n");
   // Peel the trailer lines off the end.
   while (true) {
     const size_t nl = s.rfind('\n');
@@ -244,7 +249,8 @@ ShellResult parseShell(std::string_view raw) {
       r.signalled = v != "(none)" && v != "0" && !v.empty();
     } else if (legacy && startsWith(last, "Error: ")) {
       r.failed = trim(last.substr(7)) != "(none)";
-    } else if (!startsWith(last, "Background PIDs: ") && !startsWith(last, "Process Group PGID: ")) {
+    } else if (!startsWith(last, "Background PIDs: ") &&
+               !startsWith(last, "Process Group PGID: ")) {
       break;
     }
     if (nl == std::string::npos) {
@@ -738,9 +744,8 @@ std::string recordedProject(const fs::path &projectDir) {
   std::string root = trim(readSmall(projectDir / ".project_root", 4096));
   if (!root.empty() && root[0] == '/' && root.find('\n') == std::string::npos)
     return root;
-  const json reg = json::parse(readSmall(projectDir.parent_path().parent_path() / "projects.json",
-                                         1 << 20),
-                               nullptr, false);
+  const json reg = json::parse(
+      readSmall(projectDir.parent_path().parent_path() / "projects.json", 1 << 20), nullptr, false);
   const std::string slug = projectDir.filename().string();
   const json &projects = js::get(reg, "projects");
   if (projects.is_object())
@@ -781,7 +786,8 @@ int GeminiAdapter::claims(const fs::path &path, std::string_view head) const {
   const std::string dir = path.parent_path().filename().string();
   const std::string grand = path.parent_path().parent_path().filename().string();
   const bool inChats = dir == "chats" || (grand == "chats" && ext == ".jsonl");
-  const bool named = inChats && (startsWith(path.filename().string(), "session-") || dir != "chats");
+  const bool named =
+      inChats && (startsWith(path.filename().string(), "session-") || dir != "chats");
   // Elsewhere under .gemini/tmp: logs.json, checkpoints, tool output — not sessions.
   if (!inChats && has(path.generic_string(), "/.gemini/tmp/"))
     return 0;

@@ -260,9 +260,15 @@ TEST_CASE("Gemini: a later run resumes from the parser state without repeating",
 
 TEST_CASE("Gemini: $set snapshots of the whole conversation are neither lost nor duplicated",
           "[gemini]") {
-  const std::string head = R"({"sessionId":"s1","projectHash":"abc","startTime":"2026-07-22T07:53:15Z"})";
-  const std::string m1 = R"({"id":"m1","timestamp":"2026-07-22T07:53:16Z","type":"user","content":[{"text":"first question"}]})";
-  const std::string snap = R"({"$set":{"messages":[{"id":"m1","type":"user","content":[{"text":"first question"}]},{"id":"m2","type":"gemini","content":[{"text":"thinking","thought":true},{"text":"the answer"}],"model":"gemini-2.5-pro"}]}})";
+  const std::string head =
+      R"({"sessionId":"s1","projectHash":"abc","startTime":"2026-07-22T07:53:15Z"})";
+  // Records are handed over as lines; the parser does not mind whitespace inside one.
+  const std::string m1 = R"({"id":"m1","timestamp":"2026-07-22T07:53:16Z","type":"user",
+                             "content":[{"text":"first question"}]})";
+  const std::string snap = R"({"$set":{"messages":[
+      {"id":"m1","type":"user","content":[{"text":"first question"}]},
+      {"id":"m2","type":"gemini","model":"gemini-2.5-pro",
+       "content":[{"text":"thinking","thought":true},{"text":"the answer"}]}]}})";
   const Collect c = parseLines({head, m1, snap, snap}, "session-x.jsonl");
   CHECK(c.problems.empty());
   CHECK(c.texts(EventKind::User) == std::vector<std::string>{"first question"});
@@ -298,12 +304,11 @@ TEST_CASE("Gemini: a corrupt line is reported by number without its content", "[
 }
 
 TEST_CASE("Gemini: unknown records are kept raw as meta and counted", "[gemini]") {
-  const Collect c = parseLines({R"({"sessionId":"s3","projectHash":"x"})",
-                                R"({"id":"n1","type":"novel","content":"?"})",
-                                R"({"something":"else"})",
-                                R"({"id":"i1","type":"info","content":"Request cancelled."})",
-                                R"({"$rewindTo":"n1"})"},
-                               "session-z.jsonl");
+  const Collect c = parseLines(
+      {R"({"sessionId":"s3","projectHash":"x"})", R"({"id":"n1","type":"novel","content":"?"})",
+       R"({"something":"else"})", R"({"id":"i1","type":"info","content":"Request cancelled."})",
+       R"({"$rewindTo":"n1"})"},
+      "session-z.jsonl");
   CHECK(c.unknown == 2);
   REQUIRE(c.events.size() == 4);
   CHECK(c.events[0].kind == EventKind::Meta);
@@ -313,8 +318,14 @@ TEST_CASE("Gemini: unknown records are kept raw as meta and counted", "[gemini]"
   CHECK(c.events[3].tool == "rewind");
 }
 
-TEST_CASE("Gemini: shell results without the legacy layout and failures", "[gemini]") {
-  const std::string call = R"({"id":"g1","type":"gemini","content":"","toolCalls":[{"id":"c1","name":"run_shell_command","args":{"command":"false"},"status":"success","result":[{"functionResponse":{"id":"c1","name":"run_shell_command","response":{"output":"Command: false\nDirectory: (root)\nOutput: (empty)\nError: (none)\nExit Code: 1\nSignal: (none)\nBackground PIDs: (none)\nProcess Group PGID: 1"}}}]},{"id":"c2","name":"read_file","args":{"file_path":"/a/b.txt"},"status":"error","result":[{"functionResponse":{"id":"c2","name":"read_file","response":{"error":"File not found"}}}]}]})";
+TEST_CASE("Gemini: a failed legacy shell run and a failed tool call", "[gemini]") {
+  const std::string call = R"J({"id":"g1","type":"gemini","content":"","toolCalls":[
+    {"id":"c1","name":"run_shell_command","args":{"command":"false"},"status":"success",
+     "result":[{"functionResponse":{"id":"c1","name":"run_shell_command","response":{"output":
+       "Command: false\nDirectory: (root)\nOutput: (empty)\nError: (none)\nExit Code: 1"}}}]},
+    {"id":"c2","name":"read_file","args":{"file_path":"/a/b.txt"},"status":"error",
+     "result":[{"functionResponse":{"id":"c2","name":"read_file",
+                "response":{"error":"File not found"}}}]}]})J";
   const Collect c = parseLines({R"({"sessionId":"s4"})", call}, "session-w.jsonl");
   const auto ev = mergedEvents(c);
   REQUIRE(ev.size() == 2);
@@ -349,6 +360,15 @@ TEST_CASE("Gemini: every shared real sample parses without a problem", "[gemini]
     ++files;
   }
   CHECK(files > 0);
+
+  // agent-sessions_large.json escapes its shell outputs' newlines twice; the codes still count.
+  Collect large;
+  parseInto(dir / "agent-sessions_large.json", large);
+  std::vector<std::optional<int>> codes;
+  for (const auto &e : mergedEvents(large))
+    if (e.kind == EventKind::Shell)
+      codes.push_back(e.exitCode);
+  CHECK(codes == std::vector<std::optional<int>>{0, 1});
 }
 
 TEST_CASE("Gemini: claims its files over Claude's, and reads .json whole", "[gemini]") {

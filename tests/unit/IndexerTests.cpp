@@ -273,3 +273,31 @@ TEST_CASE("Indexer: discovery walks the agent folders, sub-agents included", "[i
   CHECK(child->parentId == "claude:aaaa");
   CHECK(child->isSubagent);
 }
+
+TEST_CASE("Indexer: Gemini sessions, the resumed second file merged, a second run idle",
+          "[indexer]") {
+  for (const char *dir : {"gemini", "gemini-legacy"}) {
+    INFO(dir);
+    Env env;
+    const json exp = expected(dir);
+    auto r = env.index({fixture(std::string("generated/") + dir + "/home").string()});
+    CHECK(r.errors.empty());
+    CHECK(r.totals.sessions == 1);
+    const std::string id = "gemini:" + exp["session_id"].get<std::string>();
+    const auto events = env.events(id);
+    std::vector<std::string> prompts, commands;
+    for (const auto &e : events) {
+      if (e.kind == EventKind::User)
+        prompts.push_back(e.text);
+      if (e.kind == EventKind::Shell)
+        commands.push_back(e.command);
+    }
+    CHECK(prompts == exp["prompts"].get<std::vector<std::string>>());
+    REQUIRE(commands.size() == exp["commands"].size());
+    for (size_t i = 0; i < commands.size(); ++i)
+      CHECK(commands[i] == exp["commands"][i]["cmd"]);
+    auto again = env.index({fixture(std::string("generated/") + dir + "/home").string()});
+    CHECK(again.eventsAdded == 0);
+    CHECK(again.totals.events == r.totals.events);
+  }
+}
