@@ -8,15 +8,15 @@ It generates (or reuses) a deterministic corpus with gen_corpus.py, then measure
     throughput in MiB/s of log bytes indexed, and the peak RSS of the indexing process;
   * re-index with nothing changed (median of --runs);
   * the database size (main file + -wal + -shm) against the raw logs it indexed;
-  * search: for every Claude needle of needles.json, `mantra search --json --limit 10 QUERY`,
+  * search: for every needle of needles.json whose agent is indexed, `mantra search --json --limit 10 QUERY`,
     both the in-process time the CLI reports ("ms") and the wall time including process start;
     whether the needle's session is the top hit (rank-1 count, recall@5, MRR); plus a few
     common-word / phrase / prefix queries, the expensive case for a full-text index;
   * open a session: `mantra show --json SESSION --to 200` (wall time, process start included);
-  * the same needle found by `rg -l -F PHRASE` over the raw Claude logs, and the ratio rg/mantra.
+  * the same needle found by `rg -l -F PHRASE` over the raw logs, and the ratio rg/mantra.
 
-Mantra only has a Claude Code adapter so far, so only OUT/claude (about 60 % of the corpus) is
-indexed, and every per-byte figure is over the .jsonl files under OUT/claude.
+Only the agents Mantra has an adapter for are indexed: the script asks `mantra index --dry-run`
+which files it would read, and every per-byte figure is over those files.
 
 It is a benchmark, not a test: a missed target is reported, never a failure. The exit status is
 non-zero only when something could not run (binary missing, corpus generation or a mantra
@@ -198,12 +198,19 @@ def ensure_corpus(corpus, size_mb, seed):
         json.dump({"size_mb": size_mb, "seed": seed}, f)
 
 
-def claude_logs(claude_dir):
-    """The .jsonl files mantra indexes under OUT/claude, and their total size in bytes."""
-    files = []
-    for root, _dirs, names in os.walk(claude_dir):
-        files += [os.path.join(root, n) for n in names if n.endswith(".jsonl")]
-    return files, sum(os.path.getsize(f) for f in files)
+def indexed_logs(mantra, corpus):
+    """The files `mantra index OUT` would read (asked with --dry-run), their total size in bytes,
+    and the agents they belong to."""
+    try:
+        r = subprocess.run([mantra, "index", "--dry-run", "--json", corpus], capture_output=True,
+                           text=True)
+    except OSError as e:
+        raise CannotRun(f"cannot start {mantra}: {e}") from e
+    if r.returncode != 0:
+        raise CannotRun(f"mantra index --dry-run exited {r.returncode}: {r.stderr.strip()}")
+    listed = json.loads(r.stdout).get("files", [])
+    files = [f["path"] for f in listed]
+    return files, sum(f["size"] for f in listed), sorted({f["agent"] for f in listed})
 
 
 def prime_page_cache(files):
@@ -222,7 +229,7 @@ class Bench:
         self.mantra = args.mantra
         self.runs = args.runs
         self.corpus = corpus
-        self.claude = os.path.join(corpus, "claude")
+        self.root = corpus
         self.db = os.path.join(work, "mantra.db")
         # The database is named twice on purpose: MANTRA_DB in the environment and --db on the
         # command line, so neither a stray user setting nor the default path can be picked up.
@@ -238,8 +245,8 @@ class Bench:
                 os.remove(self.db + suffix)
 
     def index_once(self):
-        """One `mantra index --json OUT/claude`; returns (Child, parsed report)."""
-        c = run_child(self.mantra_cmd("index", "--json", self.claude), self.env)
+        """One `mantra index --json OUT`; returns (Child, parsed report)."""
+        c = run_child(self.mantra_cmd("index", "--json", self.root), self.env)
         if c.rc != 0:
             raise CannotRun(f"mantra index exited with {c.rc}: {c.err.strip() or '(no message)'}")
         try:
@@ -305,13 +312,13 @@ class Bench:
         return ms, wall, result
 
     def needles(self, needles):
-        """Search every Claude needle: latency and whether its one right session comes first.
+        """Search every needle of an indexed agent: latency and whether its one right session comes first.
 
         Hits are events, several per session; a session's rank is its position among the
         distinct sessions in hit order (what a results list grouped by session shows)."""
         rows = []
         for n in needles:
-            want = "claude:" + n["native_id"]
+            want = n["agent"] + ":" + n["native_id"]
             ms, wall, res = self.timed_search(n["query"])
             hits = (res or {}).get("hits", [])
             sessions = []
@@ -339,7 +346,8 @@ class Bench:
         them. The CLI reports no in-process time here, so this is wall time, start included."""
         walls = []
         for n in needles:
-            argv = self.mantra_cmd("show", "--json", "claude:" + n["native_id"], "--to", "200")
+            argv = self.mantra_cmd("show", "--json", n["agent"] + ":" + n["native_id"], "--to",
+                                   "200")
             run_child(argv, self.env)  # warm-up
             for _ in range(self.runs):
                 c = run_child(argv, self.env)
@@ -351,12 +359,13 @@ class Bench:
         return walls
 
     def ripgrep(self, rg, needles):
-        """`rg -l -F PHRASE OUT/claude` per needle: the literal planted phrase, as someone
+        """`rg -l -F PHRASE OUT` per needle: the literal planted phrase, as someone
         without an index would look for it. Median of --runs after a warm-up, per needle; also
         checks that rg lists exactly the needle's file, so both tools answer the same question."""
         rows = []
         for n in needles:
-            argv = [rg, "-l", "-F", n["phrase"], self.claude]
+            argv = [rg, "-l", "-F", "-g", "!needles.json", "-g", "!manifest.json", n["phrase"],
+                    self.root]
             run_child(argv)
             walls, found = [], None
             for _ in range(self.runs):
@@ -396,7 +405,7 @@ def report(res):
         f"{r['corpus']['manifest'].get('bytes', 0) / MIB:.1f} MiB in all, "
         f"sessions {r['corpus']['manifest'].get('sessions')}")
     ix = r["indexed"]
-    add(f"indexed: only the Claude part, mantra has no Codex/Gemini adapter yet: {ix['files']} "
+    add(f"indexed: the agents mantra has adapters for ({', '.join(ix['agents'])}): {ix['files']} "
         f"files ({100.0 * ix['session_share']:.0f} % of the sessions), "
         f"{ix['bytes'] / MIB:.1f} MiB ({100.0 * ix['byte_share']:.0f} % of the bytes); "
         f"MB/s and the size ratio are over these bytes")
@@ -413,13 +422,13 @@ def report(res):
     row("full index, cold (wall)", f"{fmt(f['index_s'], '.2f')} s", None,
         f"in-process {fmt(f['index_inproc_s'], '.2f')} s")
     row("index throughput", f"{fmt(f['index_mbps'], '.1f')} MB/s", "index_mbps",
-        f"{r['indexed']['bytes'] / MIB:.0f} MiB of Claude logs")
+        f"{r['indexed']['bytes'] / MIB:.0f} MiB of indexed logs")
     row("peak RSS while indexing", f"{fmt(f['rss_mb'], '.1f')} MB", "rss_mb",
         "max over runs")
     row("re-index, nothing changed", f"{fmt(f['reindex_s'], '.3f')} s", "reindex_s")
     row("database size", f"{fmt(f['db_mb'], '.1f')} MB", None, "main + -wal + -shm")
     row("database / raw logs", f"{fmt(f['db_ratio'], '.2f')}×", "db_ratio",
-        "logs = indexed Claude logs")
+        "logs = the indexed logs")
     n = f["needles"]
     row("needle search p50 (in-process)", f"{fmt(f['search_p50'], '.1f')} ms", "search_p50",
         f"{n} needles × {r['runs']} runs; CLI 'ms', 1 ms resolution")
@@ -469,8 +478,8 @@ def report(res):
     add(f"index: {rep.get('sessions')} sessions, {rep.get('events')} events, "
         f"{rep.get('filesRead')} files, {rep.get('bytesRead', 0) / MIB:.1f} MiB read, "
         f"{rep.get('skipped')} skipped, {rep.get('unknown')} unknown, "
-        f"{len(rep.get('errors', []))} errors; manifest has "
-        f"{r['corpus']['manifest'].get('sessions', {}).get('claude')} Claude sessions")
+        f"{len(rep.get('errors', []))} errors; manifest sessions "
+        f"{r['corpus']['manifest'].get('sessions', {})}")
     for e in rep.get("errors", [])[:5]:
         add(f"  index error: {e.get('file')}:{e.get('line')}: {e.get('message')}")
     for row_ in r["needle_rows"]:
@@ -518,14 +527,15 @@ def main():
     with open(os.path.join(corpus, "needles.json")) as f:
         # "query" is the word meant for an index (the needle's unique tag); "phrase" is the
         # whole sentence planted in the prompt, which is what rg looks for literally.
-        needles = [n for n in json.load(f) if n.get("agent") == "claude"]
-    if not needles:
-        log("note: no Claude needles in this corpus (gen_corpus.py plants one per 97 sessions); "
-            "use --size-mb 20 or more for search figures")
+        all_needles = json.load(f)
     sessions = manifest.get("sessions", {})
-    files, indexed_bytes = claude_logs(os.path.join(corpus, "claude"))
+    files, indexed_bytes, agents = indexed_logs(args.mantra, corpus)
     if not files:
-        raise CannotRun(f"no Claude logs under {corpus}/claude")
+        raise CannotRun(f"mantra finds no session files under {corpus}")
+    needles = [n for n in all_needles if n.get("agent") in agents]
+    if not needles:
+        log("note: no needles for the indexed agents in this corpus (gen_corpus.py plants one "
+            "per 97 sessions); use --size-mb 20 or more for search figures")
     prime_page_cache(files)
 
     made_work = args.work is None
@@ -611,7 +621,9 @@ def main():
         corpus=dict(path=corpus, size_mb=size_mb, seed=args.seed, manifest=manifest),
         indexed=dict(files=len(files), bytes=indexed_bytes,
                      byte_share=indexed_bytes / max(1, manifest.get("bytes", indexed_bytes)),
-                     session_share=sessions.get("claude", 0) / max(1, sum(sessions.values()))),
+                     agents=agents,
+                     session_share=sum(sessions.get(a, 0) for a in agents)
+                     / max(1, sum(sessions.values()))),
         figures=figures, index=idx, reindex=reidx, db=size, needle_rows=nrows, other_rows=orows,
         show_ms=show, redaction=red, rg_rows=rg_rows, rg_note=rg_note, failures=b.failures,
         targets={k: v[0] for k, v in TARGETS.items()},
