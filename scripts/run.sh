@@ -17,7 +17,7 @@ else
   trap 'rm -rf "$db_dir"' EXIT
   export MANTRA_DB="$db_dir/mantra.db"
   echo "== No agent sessions on this machine: indexing the bundled samples into a throwaway database"
-  args=(tests/fixtures/generated/claude/home tests/fixtures/generated/claude-legacy/home)
+  args=(tests/fixtures/generated) # genuine sessions written by the real agent CLIs
   query=${1:-"failing test"}
 fi
 "$mantra" index "${args[@]}"
