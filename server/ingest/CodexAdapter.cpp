@@ -37,10 +37,12 @@
 // Results: a shell/edit call can get two results — the *_end event (exit code, full output,
 // the applied changes) and the *_call_output the model saw (often truncated, with a header).
 // The Indexer merges every result for a call into the call (a later one via the store), so
-// nothing is duplicated as a step, but a later merge overwrites the text. So: an *_end event
-// for an open call is emitted and the call's output that follows is skipped; an *_end after
-// the output merges again (only for calls seen in this run); an *_end for an unknown call is
-// dropped. Open calls are kept in the state, so this holds across incremental reads.
+// nothing is duplicated as a step, but a later merge overwrites a shell step's text. So: an
+// *_end event for an open call is emitted; a shell call's output that follows is skipped (an
+// edit's is emitted without data: it adds the exit code and result line, keeps the changes);
+// an *_end after the output merges again (only for calls seen in this run); an *_end for an
+// unknown call, or a generic tool's, is dropped (it would be a second tool_result step). Open
+// calls are kept in the state, so this holds across incremental reads.
 #include "ingest/CodexAdapter.h"
 
 #include "ingest/Json.h"
@@ -58,40 +60,80 @@ using nlohmann::json;
 namespace {
 
 // event_msg types that only feed the UI or duplicate a response item: no step.
-const std::unordered_set<std::string> kIgnoredEvents = {
-    "token_count", "task_started", "task_complete", "turn_started", "turn_complete",
-    "turn.completed", "thread_settings_applied", "context_compacted", "exec_command_begin",
-    "exec_command_output_delta", "patch_apply_begin", "mcp_tool_call_begin", "mcp_tool_call_end",
-    "web_search_begin", "web_search_end", "image_generation_begin", "image_generation_end",
-    "dynamic_tool_call_request", "dynamic_tool_call_response", "view_image_tool_call",
-    "item_started", "agent_message_delta", "agent_reasoning_delta", "agent_reasoning_raw_content",
-    "agent_reasoning_raw_content_delta", "agent_reasoning_section_break", "turn_diff",
-    "account/rateLimits/updated", "background_event", "session_configured", "plan_update",
-    "mcp_list_tools_response", "list_custom_prompts_response", "shutdown_complete",
-    "get_history_entry_response", "raw_response_item", "terminal_interaction",
-    "collab_agent_spawn_begin", "collab_agent_interaction_begin", "collab_waiting_begin",
-    "collab_close_begin", "stream_error", "deprecation_notice", "warning"};
+const std::unordered_set<std::string> kIgnoredEvents = {"token_count",
+                                                        "task_started",
+                                                        "task_complete",
+                                                        "turn_started",
+                                                        "turn_complete",
+                                                        "turn.completed",
+                                                        "thread_settings_applied",
+                                                        "context_compacted",
+                                                        "exec_command_begin",
+                                                        "exec_command_output_delta",
+                                                        "patch_apply_begin",
+                                                        "mcp_tool_call_begin",
+                                                        "mcp_tool_call_end",
+                                                        "web_search_begin",
+                                                        "web_search_end",
+                                                        "image_generation_begin",
+                                                        "image_generation_end",
+                                                        "dynamic_tool_call_request",
+                                                        "dynamic_tool_call_response",
+                                                        "view_image_tool_call",
+                                                        "item_started",
+                                                        "agent_message_delta",
+                                                        "agent_reasoning_delta",
+                                                        "agent_reasoning_raw_content",
+                                                        "agent_reasoning_raw_content_delta",
+                                                        "agent_reasoning_section_break",
+                                                        "turn_diff",
+                                                        "account/rateLimits/updated",
+                                                        "background_event",
+                                                        "session_configured",
+                                                        "plan_update",
+                                                        "mcp_list_tools_response",
+                                                        "list_custom_prompts_response",
+                                                        "shutdown_complete",
+                                                        "get_history_entry_response",
+                                                        "raw_response_item",
+                                                        "terminal_interaction",
+                                                        "collab_agent_spawn_begin",
+                                                        "collab_agent_interaction_begin",
+                                                        "collab_waiting_begin",
+                                                        "collab_close_begin",
+                                                        "stream_error",
+                                                        "deprecation_notice",
+                                                        "warning"};
 
 // event_msg types kept as meta steps (the text is built in eventMeta).
-const std::unordered_set<std::string> kMetaEvents = {
-    "error", "turn_aborted", "entered_review_mode", "exited_review_mode", "undo_completed",
-    "thread_goal_updated", "collab_agent_spawn_end", "collab_agent_interaction_end",
-    "collab_waiting_end", "collab_close_end", "sub_agent_activity", "guardian_assessment"};
+const std::unordered_set<std::string> kMetaEvents = {"error",
+                                                     "turn_aborted",
+                                                     "entered_review_mode",
+                                                     "exited_review_mode",
+                                                     "undo_completed",
+                                                     "thread_goal_updated",
+                                                     "collab_agent_spawn_end",
+                                                     "collab_agent_interaction_end",
+                                                     "collab_waiting_end",
+                                                     "collab_close_end",
+                                                     "sub_agent_activity",
+                                                     "guardian_assessment"};
 
 // Top-level record types with nothing to show.
-const std::unordered_set<std::string> kIgnoredRecords = {
-    "world_state", "token_usage_record", "inter_agent_communication_metadata"};
+const std::unordered_set<std::string> kIgnoredRecords = {"world_state", "token_usage_record",
+                                                         "inter_agent_communication_metadata"};
 
 // Tools whose call is a command line.
 const std::unordered_set<std::string> kShellTools = {
-    "shell", "shell_command", "exec_command", "local_shell_call", "local_shell", "container.exec",
-    "bash", "run_shell_command"};
+    "shell",       "shell_command",  "exec_command", "local_shell_call",
+    "local_shell", "container.exec", "bash",         "run_shell_command"};
 
 // Text Codex puts into user messages itself: context, not prompts.
-constexpr std::string_view kInjected[] = {
-    "# AGENTS.md instructions", "<environment_context>", "<user_instructions>", "<INSTRUCTIONS>",
-    "<skills_instructions>", "<permissions instructions>", "<turn_aborted>",
-    "<user_shell_command>", "<subagent_notification>", "<collaboration_mode>"};
+constexpr std::string_view kInjected[] = {"# AGENTS.md instructions", "<environment_context>",
+                                          "<user_instructions>",      "<INSTRUCTIONS>",
+                                          "<skills_instructions>",    "<permissions instructions>",
+                                          "<turn_aborted>",           "<user_shell_command>",
+                                          "<subagent_notification>",  "<collaboration_mode>"};
 
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -151,21 +193,21 @@ bool isInjected(std::string_view text) {
 }
 
 // Text of a content value: a string, one {type, text} block or an array of them (images as
-// "[image]"), joined by newlines.
-std::string contentText(const json &content) {
+// "[image]" unless `images` is false), joined by newlines.
+std::string contentText(const json &content, bool images = true) {
   if (content.is_string())
     return content.get<std::string>();
   if (content.is_object()) {
     const std::string &type = js::str(content, "type");
     if (type == "input_image" || type == "image")
-      return "[image]";
+      return images ? "[image]" : "";
     return js::str(content, "text");
   }
   std::string out;
   if (!content.is_array())
     return out;
   for (const auto &b : content) {
-    std::string piece = contentText(b);
+    std::string piece = contentText(b, images);
     if (piece.empty())
       continue;
     if (!out.empty())
@@ -253,7 +295,8 @@ json patchFiles(std::string_view patch) {
     if (!l.empty() && l.back() == '\r')
       l.remove_suffix(1);
     pos = end + 1;
-    for (auto [prefix, op] : {std::pair{"*** Add File: ", "add"}, {"*** Update File: ", "update"},
+    for (auto [prefix, op] : {std::pair{"*** Add File: ", "add"},
+                              {"*** Update File: ", "update"},
                               {"*** Delete File: ", "delete"}})
       if (startsWith(l, prefix))
         files.push_back({{"path", trim(l.substr(std::string_view(prefix).size()))}, {"op", op}});
@@ -275,6 +318,18 @@ std::string heredocPatch(const std::string &command) {
   if (b == std::string::npos)
     return command.substr(a);
   return command.substr(a, b + endMark.size() - a) + "\n";
+}
+
+// The patch of a shell call that runs apply_patch: argv ["apply_patch", patch] (0.3x), else
+// `apply_patch <<'EOF' … EOF` inside the command line; "" for any other command.
+std::string shellPatch(const json &args, const std::string &command) {
+  const json &argv = js::get(args, "command");
+  if (argv.is_array() && argv.size() >= 2 && argv[0].is_string() && argv[1].is_string()) {
+    const std::string &prog = argv[0].get_ref<const std::string &>();
+    if (prog == "apply_patch" || prog == "applypatch")
+      return argv[1].get<std::string>();
+  }
+  return heredocPatch(command);
 }
 
 // A tool's arguments as JSON: a JSON string is decoded when it holds an object or array.
@@ -418,8 +473,9 @@ public:
     titled_ = js::flag(state, "titled");
     metaSeen_ = js::flag(state, "meta");
     responseMessages_ = js::flag(state, "responseItems");
-    for (const auto &[id, ended] : js::get(state, "open").items())
-      open_[id] = ended.is_boolean() && ended.get<bool>();
+    for (const auto &[id, flags] : js::get(state, "open").items())
+      if (flags.is_number_integer())
+        open_[id] = flags.get<int>();
   }
 
   json state() const override {
@@ -428,8 +484,8 @@ public:
       s["native"] = nativeId_;
     if (!open_.empty()) {
       json o = json::object();
-      for (const auto &[id, ended] : open_)
-        o[id] = ended;
+      for (const auto &[id, flags] : open_)
+        o[id] = flags;
       s["open"] = std::move(o);
     }
     return s;
@@ -558,8 +614,8 @@ private:
     e.tool = "session_meta";
     e.text = "Codex " + (s.version.empty() ? std::string("session") : s.version);
     json d = json::object();
-    for (const char *k : {"originator", "source", "model_provider", "cli_version",
-                          "forked_from_id", "parent_thread_id", "agent_nickname", "agent_role"})
+    for (const char *k : {"originator", "source", "model_provider", "cli_version", "forked_from_id",
+                          "parent_thread_id", "agent_nickname", "agent_role"})
       if (p.contains(k) && !p[k].is_null())
         d[k] = p[k];
     if (auto &o = js::str(p, "originator"); !o.empty())
@@ -605,8 +661,8 @@ private:
       message(p, t, sink);
     else if (type == "reasoning")
       reasoning(p, t, sink);
-    else if (type == "function_call" || type == "custom_tool_call" ||
-             type == "local_shell_call" || type == "tool_call")
+    else if (type == "function_call" || type == "custom_tool_call" || type == "local_shell_call" ||
+             type == "tool_call")
       call(p, type, t, lineNo, sink);
     else if (type == "function_call_output" || type == "custom_tool_call_output" ||
              type == "function_result" || type == "tool_result")
@@ -618,8 +674,8 @@ private:
   }
 
   // Response items that are neither messages nor function calls.
-  void otherItem(const json &p, const json &r, const std::string &type,
-                 std::optional<int64_t> t, Sink &sink) {
+  void otherItem(const json &p, const json &r, const std::string &type, std::optional<int64_t> t,
+                 Sink &sink) {
     if (type == "web_search_call" || type == "tool_search_call" ||
         type == "image_generation_call") {
       Event e = base(EventKind::ToolCall, t, p);
@@ -675,7 +731,8 @@ private:
     }
     const EventKind kind = role == "user" ? EventKind::User : EventKind::Assistant;
     responseMessages_ = true;
-    if (takeCopy(kind, text))
+    // The event copy holds the typed text only, without the "[image]" placeholders.
+    if (takeCopy(kind, text) || takeCopy(kind, contentText(js::get(p, "content"), false)))
       return; // already emitted from its event_msg copy
     if (kind == EventKind::User) {
       prompt(std::move(text), t, p, sink);
@@ -781,7 +838,7 @@ private:
         patch = js::str(args, "patch");
     } else if (kShellTools.count(name)) {
       e.command = commandOf(args);
-      patch = heredocPatch(e.command);
+      patch = shellPatch(args, e.command);
       if (patch.empty())
         e.kind = EventKind::Shell;
     }
@@ -794,7 +851,7 @@ private:
     if (!e.data.is_object() && !args.is_null())
       e.data = {{"input", args}};
     if (e.kind != EventKind::ToolCall)
-      open_[e.callId] = false;
+      open_[e.callId] = e.kind == EventKind::Edit ? kEdit : 0;
     sink.event(std::move(e));
   }
 
@@ -818,14 +875,20 @@ private:
       callId = noIdCalls_.front();
       noIdCalls_.pop_front();
     }
+    int flags = 0;
     if (auto it = open_.find(callId); it != open_.end()) {
-      const bool ended = it->second;
+      flags = it->second;
       open_.erase(it);
       closed_.insert(callId);
-      if (ended)
-        return; // its *_end event already gave the full output and exit code
     }
+    // A shell call's *_end already gave the full output and exit code: this (maybe truncated)
+    // copy would replace them. An edit keeps its own text, so its output only adds the exit
+    // code and the result line — without data, which would replace the *_end's changes.
+    if ((flags & kEnded) && !(flags & kEdit))
+      return;
     Output o = decodeOutput(p.contains("output") ? p["output"] : js::get(p, "result"));
+    if (flags & kEnded)
+      o.data = nullptr;
     Event e = base(EventKind::ToolResult, t, p);
     e.callId = std::move(callId);
     e.tool = js::str(p, "name");
@@ -894,8 +957,8 @@ private:
     return first({"message", "prompt", "new_agent_nickname", "receiver_agent_nickname"});
   }
 
-  void eventMeta(const json &p, const std::string &type, std::string text,
-                 std::optional<int64_t> t, Sink &sink) {
+  void eventMeta(const json &p, const std::string &type, std::string text, std::optional<int64_t> t,
+                 Sink &sink) {
     Event e = base(EventKind::Meta, t);
     e.tool = type;
     e.text = trim(text);
@@ -928,7 +991,7 @@ private:
     if (id.empty())
       return false;
     if (auto it = open_.find(id); it != open_.end()) {
-      it->second = true;
+      it->second |= kEnded;
       return true;
     }
     return closed_.count(id) > 0;
@@ -985,10 +1048,11 @@ private:
   bool titled_ = false;
   bool metaSeen_ = false;
   bool responseMessages_ = false;
-  std::map<std::string, bool> open_;        // shell/edit calls awaiting output -> *_end seen
+  static constexpr int kEnded = 1, kEdit = 2;
+  std::map<std::string, int> open_;        // shell/edit calls awaiting output -> kEnded|kEdit
   std::unordered_set<std::string> closed_; // shell/edit calls whose output came (this run)
-  std::deque<Copy> copies_;                 // event_msg copies emitted, awaiting their item
-  std::deque<std::string> noIdCalls_;       // synthetic ids of calls without a call_id
+  std::deque<Copy> copies_;                // event_msg copies emitted, awaiting their item
+  std::deque<std::string> noIdCalls_;      // synthetic ids of calls without a call_id
 };
 
 } // namespace

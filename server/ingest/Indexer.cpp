@@ -98,7 +98,13 @@ public:
         status_ = st;
         return;
       }
-      pending_.emplace(e.sessionId + '\n' + e.callId, std::move(e));
+      // Two calls sharing an id (seen in the wild): the earlier one is stored as it is.
+      const std::string key = e.sessionId + '\n' + e.callId;
+      if (auto it = pending_.find(key); it != pending_.end()) {
+        write(it->second);
+        pending_.erase(it);
+      }
+      pending_.emplace(key, std::move(e));
       return;
     }
     if (e.kind == EventKind::ToolCall && !e.callId.empty())

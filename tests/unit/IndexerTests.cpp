@@ -274,16 +274,15 @@ TEST_CASE("Indexer: discovery walks the agent folders, sub-agents included", "[i
   CHECK(child->isSubagent);
 }
 
-TEST_CASE("Indexer: Gemini sessions, the resumed second file merged, a second run idle",
-          "[indexer]") {
-  for (const char *dir : {"gemini", "gemini-legacy"}) {
+TEST_CASE("Indexer: Gemini and Codex sessions end to end, a second run idle", "[indexer]") {
+  for (const char *dir : {"gemini", "gemini-legacy", "codex", "codex-legacy"}) {
     INFO(dir);
     Env env;
     const json exp = expected(dir);
     auto r = env.index({fixture(std::string("generated/") + dir + "/home").string()});
     CHECK(r.errors.empty());
     CHECK(r.totals.sessions == 1);
-    const std::string id = "gemini:" + exp["session_id"].get<std::string>();
+    const std::string id = exp["agent"].get<std::string>() + ":" + exp["session_id"].get<std::string>();
     const auto events = env.events(id);
     std::vector<std::string> prompts, commands;
     for (const auto &e : events) {
@@ -296,8 +295,35 @@ TEST_CASE("Indexer: Gemini sessions, the resumed second file merged, a second ru
     REQUIRE(commands.size() == exp["commands"].size());
     for (size_t i = 0; i < commands.size(); ++i)
       CHECK(commands[i] == exp["commands"][i]["cmd"]);
+    // Exit codes merged into the shell steps, as the real commands ended.
+    size_t k = 0;
+    for (const auto &e : events)
+      if (e.kind == EventKind::Shell) {
+        REQUIRE(e.exitCode);
+        CHECK(*e.exitCode == exp["commands"][k++]["exit_code"].get<int>());
+      }
     auto again = env.index({fixture(std::string("generated/") + dir + "/home").string()});
     CHECK(again.eventsAdded == 0);
     CHECK(again.totals.events == r.totals.events);
   }
+}
+
+TEST_CASE("Indexer: two calls sharing an id both become steps", "[indexer]") {
+  Env env;
+  const auto file = env.tmp.path() / "projects" / "p" / "0c0c0c0c-1111-4222-8333-444444444444.jsonl";
+  auto call = [](const std::string &uuid, const std::string &cmd) {
+    return json({{"type", "assistant"}, {"sessionId", "0c0c0c0c-1111-4222-8333-444444444444"},
+                 {"uuid", uuid}, {"parentUuid", nullptr},
+                 {"message", {{"role", "assistant"}, {"content", json::array({
+                     {{"type", "tool_use"}, {"id", "same"}, {"name", "Bash"},
+                      {"input", {{"command", cmd}}}}})}}}}).dump() + "\n";
+  };
+  writeFile(file, call("a1", "echo one") + call("a2", "echo two"));
+  auto r = env.index({file.string()});
+  CHECK(r.errors.empty());
+  const auto events = env.events("claude:0c0c0c0c-1111-4222-8333-444444444444");
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].command == "echo one");
+  CHECK(events[1].command == "echo two");
+  CHECK(events[1].seq == 2);
 }
