@@ -20,6 +20,7 @@
 #include "ingest/ClaudeAdapter.h"
 
 #include "ingest/Json.h"
+#include "ingest/Text.h"
 #include "util/Time.h"
 
 #include <cstdlib>
@@ -30,6 +31,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+using text::trim;
+using text::startsWith;
+using text::isUuid;
+using text::titleFrom;
 
 const std::unordered_set<std::string> kIgnoredTypes = {
     "queue-operation", "last-prompt", "mode", "permission-mode", "progress", "agent-name",
@@ -45,28 +51,8 @@ const std::unordered_set<std::string> kIgnoredAttachments = {
     "plan_mode_exit", "ultra_effort_enter", "ultra_effort_exit", "read_truncation_notice",
     "compact_file_reference", "task_status"};
 
-bool isUuid(std::string_view s) {
-  if (s.size() != 36)
-    return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c)))
-      return false;
-  }
-  return true;
-}
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-std::string trim(std::string_view s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a])))
-    ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])))
-    --b;
-  return std::string(s.substr(a, b - a));
-}
 
 // The inner text of <tag>…</tag> in s, or "" when absent.
 std::string tagText(std::string_view s, std::string_view tag) {
@@ -80,22 +66,6 @@ std::string tagText(std::string_view s, std::string_view tag) {
   return trim(s.substr(a + open.size(), b - a - open.size()));
 }
 
-// A one-line title from a prompt: first non-empty line, at most ~80 characters, cut at a word.
-std::string titleFrom(std::string_view prompt) {
-  std::string t = trim(prompt);
-  if (auto nl = t.find('\n'); nl != std::string::npos)
-    t = trim(t.substr(0, nl));
-  constexpr size_t kMax = 80;
-  if (t.size() > kMax) {
-    size_t cut = t.rfind(' ', kMax);
-    if (cut == std::string::npos || cut < kMax / 2)
-      cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80)
-      --cut; // never split a UTF-8 sequence
-    t = t.substr(0, cut) + "…";
-  }
-  return t;
-}
 
 // Text of a message content: a string, or the text blocks of an array (images as "[image]").
 std::string contentText(const json &content) {

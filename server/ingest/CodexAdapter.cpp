@@ -46,6 +46,7 @@
 #include "ingest/CodexAdapter.h"
 
 #include "ingest/Json.h"
+#include "ingest/Text.h"
 #include "util/Time.h"
 
 #include <cstdlib>
@@ -58,6 +59,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+using text::trim;
+using text::startsWith;
+using text::isUuid;
+using text::titleFrom;
 
 // event_msg types that only feed the UI or duplicate a response item: no step.
 const std::unordered_set<std::string> kIgnoredEvents = {"token_count",
@@ -135,46 +141,9 @@ constexpr std::string_view kInjected[] = {"# AGENTS.md instructions", "<environm
                                           "<turn_aborted>",           "<user_shell_command>",
                                           "<subagent_notification>",  "<collaboration_mode>"};
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-std::string trim(std::string_view s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a])))
-    ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])))
-    --b;
-  return std::string(s.substr(a, b - a));
-}
 
-// A one-line title from a prompt: first non-empty line, at most ~80 characters, cut at a word.
-// (Same rule as the Claude adapter's.)
-std::string titleFrom(std::string_view prompt) {
-  std::string t = trim(prompt);
-  if (auto nl = t.find('\n'); nl != std::string::npos)
-    t = trim(t.substr(0, nl));
-  constexpr size_t kMax = 80;
-  if (t.size() > kMax) {
-    size_t cut = t.rfind(' ', kMax);
-    if (cut == std::string::npos || cut < kMax / 2)
-      cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80)
-      --cut; // never split a UTF-8 sequence
-    t = t.substr(0, cut) + "…";
-  }
-  return t;
-}
 
-bool isUuid(std::string_view s) {
-  if (s.size() != 36)
-    return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c)))
-      return false;
-  }
-  return true;
-}
 
 // The session uuid at the end of `rollout-<time>-<uuid>`, or "".
 std::string uuidFromName(const std::string &stem) {

@@ -24,6 +24,7 @@
 #include "ingest/GeminiAdapter.h"
 
 #include "ingest/Json.h"
+#include "ingest/Text.h"
 #include "util/Time.h"
 
 #include <array>
@@ -37,39 +38,16 @@ using nlohmann::json;
 
 namespace {
 
+using text::trim;
+using text::startsWith;
+using text::endsWith;
+using text::titleFrom;
+
 // --- small text helpers ---------------------------------------------------------------------
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-bool endsWith(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
 
-std::string trim(std::string_view s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a])))
-    ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])))
-    --b;
-  return std::string(s.substr(a, b - a));
-}
 
-// A one-line title from a prompt: first non-empty line, at most ~80 characters, cut at a word.
-std::string titleFrom(std::string_view prompt) {
-  std::string t = trim(prompt);
-  if (auto nl = t.find('\n'); nl != std::string::npos)
-    t = trim(t.substr(0, nl));
-  constexpr size_t kMax = 80;
-  if (t.size() > kMax) {
-    size_t cut = t.rfind(' ', kMax);
-    if (cut == std::string::npos || cut < kMax / 2)
-      cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80)
-      --cut; // never split a UTF-8 sequence
-    t = t.substr(0, cut) + "…";
-  }
-  return t;
-}
 
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 1469598103934665603ull;
