@@ -2,6 +2,7 @@
 #include "cli/CliSupport.h"
 
 #include "config/Config.h"
+#include "core/Json.h"
 #include "ingest/Indexer.h"
 #include "redact/Redactor.h"
 #include "search/Search.h"
@@ -31,6 +32,7 @@ Usage:
   mantra search   [--json] [--limit N] QUERY...
   mantra scan     [--json] PATH...         report secrets in files (never prints them)
   mantra redact   [--rescan [--json]]      redact stdin to stdout; --rescan: the database
+  mantra serve                             JSON-RPC 2.0 over stdin/stdout (see protocol/)
   mantra help | --version
 
 Options for every command:
@@ -55,47 +57,6 @@ std::string localTime(std::optional<int64_t> ms, bool seconds = false) {
   char buf[32];
   std::strftime(buf, sizeof buf, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
   return buf;
-}
-
-json isoOrNull(std::optional<int64_t> ms) { return ms ? json(formatIsoTime(*ms)) : json(nullptr); }
-
-json sessionJson(const SessionRow &s) {
-  json j = {{"id", s.id},
-            {"agent", s.agent},
-            {"project", s.project},
-            {"title", s.title},
-            {"branch", s.branch},
-            {"started", isoOrNull(s.started)},
-            {"ended", isoOrNull(s.ended)},
-            {"events", s.events}};
-  if (!s.model.empty())
-    j["model"] = s.model;
-  if (!s.version.empty())
-    j["version"] = s.version;
-  if (!s.parentId.empty())
-    j["parent"] = s.parentId;
-  if (s.isSubagent)
-    j["subagent"] = true;
-  return j;
-}
-
-json eventJson(const Event &e) {
-  json j = {{"seq", e.seq}, {"kind", toString(e.kind)}};
-  if (e.time)
-    j["time"] = formatIsoTime(*e.time);
-  if (!e.text.empty())
-    j["text"] = e.text;
-  if (!e.tool.empty())
-    j["tool"] = e.tool;
-  if (!e.path.empty())
-    j["path"] = e.path;
-  if (!e.command.empty())
-    j["command"] = e.command;
-  if (e.exitCode)
-    j["exitCode"] = *e.exitCode;
-  if (e.isError)
-    j["isError"] = true;
-  return j;
 }
 
 // The short form of a session id for tables: agent + first 8 characters of the native id.
@@ -418,21 +379,8 @@ int cmdSearch(const Args &a) {
                                                  : fail(hits.error());
   if (a.flags.count("--json")) {
     json list = json::array();
-    for (const auto &h : *hits) {
-      json hl = json::array();
-      for (const auto &[s, e] : h.highlights)
-        hl.push_back({s, e});
-      list.push_back({{"session", h.sessionId},
-                      {"seq", h.seq},
-                      {"kind", toString(h.kind)},
-                      {"agent", h.agent},
-                      {"title", h.title},
-                      {"project", h.project},
-                      {"time", isoOrNull(h.time)},
-                      {"snippet", h.snippet},
-                      {"highlights", hl},
-                      {"score", h.score}});
-    }
+    for (const auto &h : *hits)
+      list.push_back(hitJson(h));
     printJson({{"hits", list}, {"ms", ms}});
     return 0;
   }
@@ -476,6 +424,8 @@ int main(int argc, char **argv) {
     return cmdScan(a);
   if (a.command == "redact")
     return cmdRedact(a);
+  if (a.command == "serve")
+    return cmdServe(a);
   return usage("unknown command '" + a.command + "'");
 }
 

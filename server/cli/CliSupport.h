@@ -39,5 +39,6 @@ const Redactor &messageRedactor();
 
 int cmdScan(const Args &a);
 int cmdRedact(const Args &a);
+int cmdServe(const Args &a);
 
 } // namespace mantra::cli
