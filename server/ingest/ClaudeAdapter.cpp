@@ -128,23 +128,6 @@ EventKind kindForTool(const std::string &name) {
   return EventKind::ToolCall;
 }
 
-// Searchable text for a generic tool call: its string inputs, one per line.
-std::string toolInputText(const json &input) {
-  if (input.is_string())
-    return input.get<std::string>();
-  std::string out;
-  if (!input.is_object())
-    return out;
-  for (const auto &[k, v] : input.items()) {
-    if (!v.is_string() || v.get_ref<const std::string &>().empty())
-      continue;
-    if (!out.empty())
-      out += "\n";
-    out += v.get<std::string>();
-  }
-  return out;
-}
-
 class ClaudeParser : public FileParser {
 public:
   ClaudeParser(const fs::path &path, const json &state) : path_(path) {
@@ -182,24 +165,7 @@ public:
       return;
     json r = json::parse(text, nullptr, false);
     if (r.is_discarded()) {
-      // Re-parse with exceptions only on the failure path, for a message that says where.
-      std::string why = "invalid JSON";
-      try {
-        json unused = json::parse(text);
-        (void)unused;
-      } catch (const json::parse_error &e) {
-        // Keep nlohmann's description but not its "last read: '…'" excerpt of the input: the
-        // excerpt can hold part of a secret too short for a rule to recognise.
-        std::string what = e.what();
-        if (auto p = what.find("]"); p != std::string::npos)
-          what = what.substr(p + 2);
-        if (auto a = what.find("; last read: "); a != std::string::npos) {
-          const auto b = what.find("; ", a + 13);
-          what.erase(a, b == std::string::npos ? std::string::npos : b - a);
-        }
-        why = "invalid JSON: " + what;
-      }
-      sink.problem(lineNo, why);
+      sink.problem(lineNo, js::invalidJsonMessage(text));
       return;
     }
     if (!r.is_object()) {
@@ -504,7 +470,7 @@ private:
         e.text = js::str(input, "new_string");
       break;
     default:
-      e.text = toolInputText(input);
+      e.text = js::stringValues(input);
       e.path = js::str(input, "file_path");
       break;
     }

@@ -315,23 +315,6 @@ json decodeArgs(const json &raw) {
   return raw;
 }
 
-// Searchable text for a generic tool call: its string inputs, one per line.
-std::string toolInputText(const json &input) {
-  if (input.is_string())
-    return input.get<std::string>();
-  std::string out;
-  if (!input.is_object())
-    return out;
-  for (const auto &[k, v] : input.items()) {
-    if (!v.is_string() || v.get_ref<const std::string &>().empty())
-      continue;
-    if (!out.empty())
-      out += "\n";
-    out += v.get<std::string>();
-  }
-  return out;
-}
-
 struct Output {
   std::string text;
   std::optional<int> exitCode;
@@ -397,26 +380,6 @@ Output decodeOutput(const json &raw) {
   return o;
 }
 
-// "invalid JSON: <where>", without nlohmann's excerpt of the line (it could hold part of a
-// secret too short for a rule to recognise).
-std::string invalidJson(std::string_view text) {
-  std::string why = "invalid JSON";
-  try {
-    json unused = json::parse(text);
-    (void)unused;
-  } catch (const json::parse_error &e) {
-    std::string what = e.what();
-    if (auto p = what.find("]"); p != std::string::npos)
-      what = what.substr(p + 2);
-    if (auto a = what.find("; last read: "); a != std::string::npos) {
-      const auto b = what.find("; ", a + 13);
-      what.erase(a, b == std::string::npos ? std::string::npos : b - a);
-    }
-    why = "invalid JSON: " + what;
-  }
-  return why;
-}
-
 std::optional<int64_t> recordTime(const json &r) {
   if (auto t = parseIsoTime(js::str(r, "timestamp")))
     return t;
@@ -465,7 +428,7 @@ public:
       return;
     json r = json::parse(text, nullptr, false);
     if (r.is_discarded()) {
-      sink.problem(lineNo, invalidJson(text));
+      sink.problem(lineNo, js::invalidJsonMessage(text));
       return;
     }
     if (!r.is_object()) {
@@ -657,7 +620,7 @@ private:
       if (e.text.empty())
         e.text = js::str(p, "revised_prompt");
       if (e.text.empty())
-        e.text = toolInputText(js::get(p, "arguments"));
+        e.text = js::stringValues(js::get(p, "arguments"));
       e.data = {{"input", action.is_null() ? js::get(p, "arguments") : action}};
       sink.event(std::move(e));
     } else if (type == "tool_search_output") {
@@ -814,7 +777,7 @@ private:
     if (name == "apply_patch" || !patch.empty())
       toEdit(e, patch);
     else if (e.kind == EventKind::ToolCall) {
-      e.text = toolInputText(args);
+      e.text = js::stringValues(args);
       e.path = js::str(args, "path");
     }
     if (!e.data.is_object() && !args.is_null())

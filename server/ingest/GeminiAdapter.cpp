@@ -248,27 +248,6 @@ ShellResult parseShell(std::string_view raw) {
   return r;
 }
 
-// The error message for a line that is not JSON, without nlohmann's "last read" excerpt of the
-// input (it could hold part of a secret).
-std::string jsonError(std::string_view text) {
-  std::string why = "invalid JSON";
-  try {
-    json unused = json::parse(text);
-    (void)unused;
-  } catch (const json::parse_error &e) {
-    std::string what = e.what();
-    if (auto p = what.find("]"); p != std::string::npos)
-      what = what.substr(p + 2);
-    if (auto a = what.find("; last read: "); a != std::string::npos) {
-      const auto b = what.find("; ", a + 13);
-      what.erase(a, b == std::string::npos ? std::string::npos : b - a);
-    }
-    why = "invalid JSON: " + what;
-  } catch (...) {
-  }
-  return why;
-}
-
 std::optional<int64_t> messageTime(const json &m) {
   if (auto t = parseIsoTime(js::str(m, "timestamp")))
     return t;
@@ -320,7 +299,7 @@ public:
       return;
     json r = json::parse(text, nullptr, false);
     if (r.is_discarded()) {
-      sink.problem(lineNo, jsonError(text));
+      sink.problem(lineNo, js::invalidJsonMessage(text));
       return;
     }
     if (whole_ && r.is_array()) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace mantra::js {
 
@@ -40,6 +41,44 @@ inline std::optional<int64_t> integer(const json &j, const char *key) {
   if (v.is_number_float())
     return static_cast<int64_t>(v.get<double>());
   return std::nullopt;
+}
+
+// The string values of an object's top-level fields, one per line (a string is itself): the
+// searchable text of a tool's input.
+inline std::string stringValues(const json &input) {
+  if (input.is_string())
+    return input.get<std::string>();
+  std::string out;
+  if (!input.is_object())
+    return out;
+  for (const auto &[k, v] : input.items()) {
+    if (!v.is_string() || v.get_ref<const std::string &>().empty())
+      continue;
+    if (!out.empty())
+      out += "\n";
+    out += v.get<std::string>();
+  }
+  return out;
+}
+
+// "invalid JSON: <what and where>" for a line that did not parse, without nlohmann's
+// "last read: '…'" excerpt of the input: it can hold part of a secret too short for a
+// redaction rule to recognise. Parses again, with exceptions, so call it on failures only.
+inline std::string invalidJsonMessage(std::string_view text) {
+  try {
+    json unused = json::parse(text);
+    (void)unused;
+  } catch (const json::parse_error &e) {
+    std::string what = e.what();
+    if (auto p = what.find("]"); p != std::string::npos)
+      what = what.substr(p + 2);
+    if (auto a = what.find("; last read: "); a != std::string::npos) {
+      const auto b = what.find("; ", a + 13);
+      what.erase(a, b == std::string::npos ? std::string::npos : b - a);
+    }
+    return "invalid JSON: " + what;
+  }
+  return "invalid JSON";
 }
 
 } // namespace mantra::js
