@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,12 @@ public:
   virtual std::unique_ptr<FileParser> open(const std::filesystem::path &path,
                                            const nlohmann::json &state) const = 0;
 };
+
+// The common start of a JSONL parser's line(): nullopt for a blank line, or — reported to the
+// sink as a problem of line `lineNo` — for a line that is not JSON or, when `objectOnly`, not a
+// JSON object. Otherwise the parsed value.
+std::optional<nlohmann::json> parseRecordLine(std::string_view text, int64_t lineNo, Sink &sink,
+                                              bool objectOnly = true);
 
 // Every adapter Mantra ships, in a fixed order.
 std::vector<std::unique_ptr<Adapter>> makeAdapters();

@@ -424,18 +424,8 @@ public:
   }
 
   void line(std::string_view text, int64_t lineNo, Sink &sink) override {
-    if (trim(text).empty())
-      return;
-    json r = json::parse(text, nullptr, false);
-    if (r.is_discarded()) {
-      sink.problem(lineNo, js::invalidJsonMessage(text));
-      return;
-    }
-    if (!r.is_object()) {
-      sink.problem(lineNo, "expected a JSON object, got " + std::string(r.type_name()));
-      return;
-    }
-    record(r, lineNo, sink);
+    if (auto r = parseRecordLine(text, lineNo, sink))
+      record(*r, lineNo, sink);
   }
 
 private:

@@ -295,13 +295,10 @@ public:
   }
 
   void line(std::string_view text, int64_t lineNo, Sink &sink) override {
-    if (trim(text).empty())
+    auto parsed = parseRecordLine(text, lineNo, sink, /*objectOnly=*/false);
+    if (!parsed)
       return;
-    json r = json::parse(text, nullptr, false);
-    if (r.is_discarded()) {
-      sink.problem(lineNo, js::invalidJsonMessage(text));
-      return;
-    }
+    json &r = *parsed;
     if (whole_ && r.is_array()) {
       messages(r, sink);
       return;
