@@ -1,5 +1,7 @@
 #include "ingest/Indexer.h"
 
+#include "store/WriterLock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -289,6 +291,10 @@ Indexer::discoverFiles(const std::vector<std::unique_ptr<Adapter>> &adapters,
 Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
                                    const std::function<void(const IndexProgress &)> &progress) {
   const auto t0 = std::chrono::steady_clock::now();
+  // One indexer per database at a time; readers are not affected.
+  auto lock = WriterLock::acquire(store_.path());
+  if (!lock)
+    return lock.error();
   IndexReport report;
   auto files = discoverFiles(adapters_, paths, report.errors);
   report.filesSeen = static_cast<int64_t>(files.size());

@@ -2,6 +2,7 @@
 // merged into their calls, incremental re-runs (append, partial line, rewrite), bad input.
 #include "TestSupport.h"
 #include "ingest/Indexer.h"
+#include "store/WriterLock.h"
 
 #include <catch2/catch.hpp>
 
@@ -326,4 +327,27 @@ TEST_CASE("Indexer: two calls sharing an id both become steps", "[indexer]") {
   CHECK(events[0].command == "echo one");
   CHECK(events[1].command == "echo two");
   CHECK(events[1].seq == 2);
+}
+
+TEST_CASE("Indexer: one writer at a time, the other told who holds the lock", "[indexer]") {
+  Env env;
+  const std::string db = env.store->path();
+  {
+    auto held = WriterLock::acquire(db);
+    REQUIRE(held);
+    Indexer ix(*env.store, env.redactor, makeAdapters());
+    auto r = ix.run({fixture("generated/claude/home").string()});
+    REQUIRE(!r);
+    CHECK(r.error().code == ErrorCode::Busy);
+    CHECK(r.error().message.find("pid " + std::to_string(::getpid())) != std::string::npos);
+    // The real binary, as a second process, says the same and exits 1; reading still works.
+    auto cli = runMantra("--db " + shellQuote(db) + " index " +
+                         shellQuote(fixture("generated/claude/home").string()));
+    CHECK(cli.exitCode == 1);
+    CHECK(cli.err.find("is indexing") != std::string::npos);
+    CHECK(runMantra("--db " + shellQuote(db) + " sessions --json").exitCode == 0);
+  }
+  // Released with its holder: the next run indexes.
+  auto r = env.index({fixture("generated/claude/home").string()});
+  CHECK(r.totals.sessions == 1);
 }
