@@ -30,6 +30,7 @@ Usage:
   mantra sessions [--json] [--agent A] [--project DIR] [--limit N]
   mantra show     [--json] [--all] [--full] SESSION [--from N] [--to M]
   mantra search   [--json] [--limit N] QUERY...
+  mantra status   [--json]                 what the database holds, per agent; archived sessions
   mantra scan     [--json] PATH...         report secrets in files (never prints them)
   mantra redact   [--rescan [--json]]      redact stdin to stdout; --rescan: the database
   mantra serve                             JSON-RPC 2.0 over stdin/stdout (see protocol/)
@@ -422,6 +423,8 @@ int main(int argc, char **argv) {
     return cmdSearch(a);
   if (a.command == "scan")
     return cmdScan(a);
+  if (a.command == "status")
+    return cmdStatus(a);
   if (a.command == "redact")
     return cmdRedact(a);
   if (a.command == "serve")

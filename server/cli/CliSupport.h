@@ -38,6 +38,7 @@ Expected<Redactor> makeRedactor(const Args &a);
 const Redactor &messageRedactor();
 
 int cmdScan(const Args &a);
+int cmdStatus(const Args &a);
 int cmdRedact(const Args &a);
 int cmdServe(const Args &a);
 

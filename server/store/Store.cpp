@@ -790,4 +790,42 @@ Status Store::purge() {
   return {};
 }
 
+Expected<std::vector<AgentStats>> Store::agentStats() {
+  auto st = db_.prepare(
+      "SELECT a.agent, "
+      "(SELECT count(*) FROM sources WHERE agent = a.agent), "
+      "(SELECT count(*) FROM sessions WHERE agent = a.agent AND events > 0), "
+      "(SELECT coalesce(sum(events), 0) FROM sessions WHERE agent = a.agent), "
+      "(SELECT max(indexed_at) FROM sources WHERE agent = a.agent) "
+      "FROM (SELECT agent FROM sources UNION SELECT agent FROM sessions) a ORDER BY a.agent");
+  if (!st)
+    return st.error();
+  std::vector<AgentStats> out;
+  while (st->step()) {
+    AgentStats a;
+    a.agent = st->text(0);
+    a.sources = st->int64(1);
+    a.sessions = st->int64(2);
+    a.events = st->int64(3);
+    a.lastIndexed = st->optInt64(4);
+    out.push_back(std::move(a));
+  }
+  if (st->failed())
+    return db_.lastError("store: agent stats");
+  return out;
+}
+
+Expected<std::vector<std::pair<std::string, std::string>>> Store::sessionSources() {
+  auto st = db_.prepare("SELECT DISTINCT e.session_id, s.path FROM events e "
+                        "JOIN sources s ON s.id = e.source_id");
+  if (!st)
+    return st.error();
+  std::vector<std::pair<std::string, std::string>> out;
+  while (st->step())
+    out.emplace_back(st->text(0), st->text(1));
+  if (st->failed())
+    return db_.lastError("store: session sources");
+  return out;
+}
+
 } // namespace mantra

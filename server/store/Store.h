@@ -49,6 +49,13 @@ struct SessionFilter {
   int limit = 20;
 };
 
+// What the database holds per agent (for `mantra status`).
+struct AgentStats {
+  std::string agent;
+  int64_t sources = 0, sessions = 0, events = 0;
+  std::optional<int64_t> lastIndexed; // ms since the epoch
+};
+
 struct Counts {
   int64_t sessions = 0, events = 0, sources = 0;
 };
@@ -119,6 +126,9 @@ public:
   Expected<SessionRow> session(const std::string &idOrPrefix);
   Expected<std::vector<Event>> events(const std::string &sessionId, int64_t fromSeq, int64_t toSeq);
   Expected<Counts> counts();
+  Expected<std::vector<AgentStats>> agentStats();
+  // Every (session, source file path) pair that has events: which files a session came from.
+  Expected<std::vector<std::pair<std::string, std::string>>> sessionSources();
 
 private:
   Store() = default;

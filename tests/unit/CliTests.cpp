@@ -643,3 +643,37 @@ TEST_CASE("cli: the default database lives under $XDG_DATA_HOME/mantra", "[cli]"
   CHECK(parseJson(runMantra("sessions --json", homeEnv))["sessions"].empty());
   CHECK(fs::exists(tmp.path() / "home" / ".local" / "share" / "mantra" / "mantra.db"));
 }
+
+TEST_CASE("cli: status per agent, and a session whose file the agent deleted stays whole",
+          "[cli]") {
+  TempDir tmp;
+  const auto home = copyTree(fixture("generated/claude/home"), tmp.path() / "home");
+  copyTree(fixture("generated/gemini/home"), tmp.path() / "home");
+  const std::string db = (tmp.path() / "m.db").string();
+  const std::string q = "--db " + shellQuote(db);
+  REQUIRE(runMantra(q + " index " + shellQuote(home.string())).exitCode == 0);
+  auto before = runMantra(q + " status --json");
+  REQUIRE(before.exitCode == 0);
+  const auto j = before.json();
+  REQUIRE(j["agents"].size() == 2);
+  CHECK(j["agents"][0]["agent"] == "claude");
+  CHECK(j["agents"][0]["sessions"] == 1);
+  CHECK(j["agents"][1]["agent"] == "gemini");
+  CHECK(j["agents"][1]["sources"] == 2); // the resumed second file
+  CHECK(j["archived"]["sessions"] == 0);
+  CHECK(j["bytes"].get<int64_t>() > 0);
+  const auto shown = runMantra(q + " show --json f2d6").json()["events"].size();
+
+  // Claude Code deletes transcripts after 30 days: Mantra keeps the session.
+  for (const auto &e : fs::recursive_directory_iterator(home / ".claude"))
+    if (e.path().extension() == ".jsonl")
+      fs::remove(e.path());
+  REQUIRE(runMantra(q + " index " + shellQuote(home.string())).exitCode == 0);
+  auto after = runMantra(q + " status --json").json();
+  CHECK(after["archived"]["sessions"] == 1);
+  CHECK(after["archived"]["missingFiles"] == 1);
+  CHECK(runMantra(q + " show --json f2d6").json()["events"].size() == shown);
+  auto human = runMantra(q + " status");
+  CHECK(human.exitCode == 0);
+  CHECK(human.out.find("1 sessions kept only here") != std::string::npos);
+}
