@@ -48,7 +48,6 @@ SESSION is a session id ("claude:3f2a…"), a native id, or a unique prefix of e
 QUERY: words (all must match), "exact phrases", prefix*.
 )";
 
-
 std::string localTime(std::optional<int64_t> ms, bool seconds = false) {
   if (!ms)
     return std::string(seconds ? 19 : 16, ' ');
@@ -304,7 +303,8 @@ int cmdShow(const Args &a) {
         head += "  (failed)";
       break;
     case EventKind::Edit:
-      head += "  " + e.tool + " " + relativeTo(e.path, s->project) + (e.isError ? "  (failed)" : "");
+      head +=
+          "  " + e.tool + " " + relativeTo(e.path, s->project) + (e.isError ? "  (failed)" : "");
       break;
     case EventKind::ToolCall:
     case EventKind::ToolResult:
@@ -318,8 +318,8 @@ int cmdShow(const Args &a) {
       break;
     }
     std::printf("%s\n", head.c_str());
-    const bool prose = e.kind == EventKind::User || e.kind == EventKind::Assistant ||
-                       e.kind == EventKind::Summary;
+    const bool prose =
+        e.kind == EventKind::User || e.kind == EventKind::Assistant || e.kind == EventKind::Summary;
     if (!e.text.empty())
       printIndented(e.text, prose ? SIZE_MAX : maxLines);
   }
@@ -376,8 +376,7 @@ int cmdSearch(const Args &a) {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!hits)
-    return hits.error().code == ErrorCode::Parse ? usage(hits.error().message)
-                                                 : fail(hits.error());
+    return hits.error().code == ErrorCode::Parse ? usage(hits.error().message) : fail(hits.error());
   if (a.flags.count("--json")) {
     json list = json::array();
     for (const auto &h : *hits)

@@ -9,13 +9,12 @@ namespace mantra::cli {
 namespace {
 using nlohmann::json;
 // Options taking a value; everything else starting with -- is a flag.
-const std::set<std::string> kValued = {"--db",    "--agent",           "--project",
-                                       "--limit", "--from",            "--to",
-                                       "--config", "--redact-pattern", "--internal-domain",
-                                       "--allow"};
+const std::set<std::string> kValued = {
+    "--db", "--agent",  "--project",        "--limit",           "--from",
+    "--to", "--config", "--redact-pattern", "--internal-domain", "--allow"};
 
-const std::set<std::string> kFlags = {"--json", "--all", "--full", "--dry-run", "--rescan", "--help", "-h",
-                                      "--version"};
+const std::set<std::string> kFlags = {"--json",   "--all",  "--full", "--dry-run",
+                                      "--rescan", "--help", "-h",     "--version"};
 
 } // namespace
 

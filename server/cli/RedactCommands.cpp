@@ -52,7 +52,8 @@ void scanJson(const Redactor &r, const json &doc, std::string_view raw, size_t b
               std::string_view file, const std::string &path, std::vector<ScanHit> &hits) {
   walkStrings(doc, [&](const std::string &s) {
     for (const auto &f : r.find(s)) {
-      const std::string_view needle = std::string_view(s).substr(f.start, std::min<size_t>(f.length, 16));
+      const std::string_view needle =
+          std::string_view(s).substr(f.start, std::min<size_t>(f.length, 16));
       const size_t at = raw.find(needle);
       const auto [line, col] = lineCol(file, base + (at == std::string_view::npos ? 0 : at));
       hits.push_back({f.rule, path, line, col, f.length});
@@ -151,8 +152,8 @@ int cmdScan(const Args &a) {
   } else {
     for (const auto &h : hits)
       std::printf("%s:%lld:%lld: %s (%zu characters)\n", h.file.c_str(),
-                  static_cast<long long>(h.line), static_cast<long long>(h.column),
-                  h.rule.c_str(), h.length);
+                  static_cast<long long>(h.line), static_cast<long long>(h.column), h.rule.c_str(),
+                  h.length);
     std::printf("%zu findings in %lld files (%.1f MB) in %.2f s\n", hits.size(),
                 static_cast<long long>(files), double(bytes) / 1e6, seconds);
   }

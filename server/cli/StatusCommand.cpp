@@ -57,12 +57,12 @@ int cmdStatus(const Args &a) {
   if (a.flags.count("--json")) {
     json list = json::array();
     for (const auto &s : *agents)
-      list.push_back({{"agent", s.agent},
-                      {"sources", s.sources},
-                      {"sessions", s.sessions},
-                      {"events", s.events},
-                      {"lastIndexed", s.lastIndexed ? json(formatIsoTime(*s.lastIndexed))
-                                                    : json(nullptr)}});
+      list.push_back(
+          {{"agent", s.agent},
+           {"sources", s.sources},
+           {"sessions", s.sessions},
+           {"events", s.events},
+           {"lastIndexed", s.lastIndexed ? json(formatIsoTime(*s.lastIndexed)) : json(nullptr)}});
     printJson({{"database", db},
                {"bytes", size},
                {"schemaVersion", Store::kSchemaVersion},

@@ -29,8 +29,7 @@ Status stringList(const json &j, const std::string &where, std::vector<std::stri
     return makeError(ErrorCode::Parse, where + ": expected an array of strings");
   for (size_t i = 0; i < j.size(); ++i) {
     if (!j[i].is_string())
-      return makeError(ErrorCode::Parse,
-                       where + "[" + std::to_string(i) + "]: expected a string");
+      return makeError(ErrorCode::Parse, where + "[" + std::to_string(i) + "]: expected a string");
     out.push_back(j[i].get<std::string>());
   }
   return {};
@@ -70,13 +69,11 @@ Expected<Config> loadConfig(const std::string &path, bool mustExist) {
         const std::string at = where + ".patterns[" + std::to_string(i) + "]";
         if (ps[i].is_string()) {
           c.redact.patterns.push_back({"", ps[i].get<std::string>()});
-        } else if (ps[i].is_object() && ps[i].contains("pattern") &&
-                   ps[i]["pattern"].is_string()) {
+        } else if (ps[i].is_object() && ps[i].contains("pattern") && ps[i]["pattern"].is_string()) {
           const std::string id = ps[i].value("id", "");
           c.redact.patterns.push_back({id, ps[i]["pattern"].get<std::string>()});
         } else {
-          return makeError(ErrorCode::Parse,
-                           at + ": expected a string or {\"id\", \"pattern\"}");
+          return makeError(ErrorCode::Parse, at + ": expected a string or {\"id\", \"pattern\"}");
         }
       }
     }

@@ -32,27 +32,42 @@ using nlohmann::json;
 
 namespace {
 
-using text::trim;
-using text::startsWith;
 using text::isUuid;
+using text::startsWith;
 using text::titleFrom;
+using text::trim;
 
 const std::unordered_set<std::string> kIgnoredTypes = {
-    "queue-operation", "last-prompt", "mode", "permission-mode", "progress", "agent-name",
-    "agent-setting", "worktree-state", "deferred_tools_delta", "relocated", "frame-link",
-    "bridge-session", "atis-latch", "started", "result"};
+    "queue-operation", "last-prompt",    "mode",
+    "permission-mode", "progress",       "agent-name",
+    "agent-setting",   "worktree-state", "deferred_tools_delta",
+    "relocated",       "frame-link",     "bridge-session",
+    "atis-latch",      "started",        "result"};
 
 // Attachments that only feed the model context (listings, reminders): not steps of the session.
-const std::unordered_set<std::string> kIgnoredAttachments = {
-    "agent_listing_delta", "skill_listing", "deferred_tools_delta", "mcp_instructions_delta",
-    "task_reminder", "todo_reminder", "date_change", "batching_reminder_sent",
-    "silent_turn_reminder", "total_tokens_reminder", "budget_usd", "command_permissions",
-    "nested_memory", "dynamic_skill", "invoked_skills", "auto_mode", "plan_mode",
-    "plan_mode_exit", "ultra_effort_enter", "ultra_effort_exit", "read_truncation_notice",
-    "compact_file_reference", "task_status"};
-
-
-
+const std::unordered_set<std::string> kIgnoredAttachments = {"agent_listing_delta",
+                                                             "skill_listing",
+                                                             "deferred_tools_delta",
+                                                             "mcp_instructions_delta",
+                                                             "task_reminder",
+                                                             "todo_reminder",
+                                                             "date_change",
+                                                             "batching_reminder_sent",
+                                                             "silent_turn_reminder",
+                                                             "total_tokens_reminder",
+                                                             "budget_usd",
+                                                             "command_permissions",
+                                                             "nested_memory",
+                                                             "dynamic_skill",
+                                                             "invoked_skills",
+                                                             "auto_mode",
+                                                             "plan_mode",
+                                                             "plan_mode_exit",
+                                                             "ultra_effort_enter",
+                                                             "ultra_effort_exit",
+                                                             "read_truncation_notice",
+                                                             "compact_file_reference",
+                                                             "task_status"};
 
 // The inner text of <tag>…</tag> in s, or "" when absent.
 std::string tagText(std::string_view s, std::string_view tag) {
@@ -65,7 +80,6 @@ std::string tagText(std::string_view s, std::string_view tag) {
     return {};
   return trim(s.substr(a + open.size(), b - a - open.size()));
 }
-
 
 // Text of a message content: a string, or the text blocks of an array (images as "[image]").
 std::string contentText(const json &content) {
@@ -482,8 +496,8 @@ private:
     }
     e.isError = js::str(r, "level") == "error" || subtype == "api_error" || subtype == "error";
     json d = json::object();
-    for (const char *k : {"subtype", "level", "compactMetadata", "logicalParentUuid",
-                          "durationMs", "error", "hookInfos"})
+    for (const char *k : {"subtype", "level", "compactMetadata", "logicalParentUuid", "durationMs",
+                          "error", "hookInfos"})
       if (r.contains(k))
         d[k] = r[k];
     e.data = std::move(d);

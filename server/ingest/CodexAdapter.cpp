@@ -60,10 +60,10 @@ using nlohmann::json;
 
 namespace {
 
-using text::trim;
-using text::startsWith;
 using text::isUuid;
+using text::startsWith;
 using text::titleFrom;
+using text::trim;
 
 // event_msg types that only feed the UI or duplicate a response item: no step.
 const std::unordered_set<std::string> kIgnoredEvents = {"token_count",
@@ -140,10 +140,6 @@ constexpr std::string_view kInjected[] = {"# AGENTS.md instructions", "<environm
                                           "<skills_instructions>",    "<permissions instructions>",
                                           "<turn_aborted>",           "<user_shell_command>",
                                           "<subagent_notification>",  "<collaboration_mode>"};
-
-
-
-
 
 // The session uuid at the end of `rollout-<time>-<uuid>`, or "".
 std::string uuidFromName(const std::string &stem) {

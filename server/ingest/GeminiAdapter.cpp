@@ -38,16 +38,12 @@ using nlohmann::json;
 
 namespace {
 
-using text::trim;
-using text::startsWith;
 using text::endsWith;
+using text::startsWith;
 using text::titleFrom;
+using text::trim;
 
 // --- small text helpers ---------------------------------------------------------------------
-
-
-
-
 
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 1469598103934665603ull;

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <unordered_map>
 #include <sys/stat.h>
+#include <unordered_map>
 
 namespace mantra {
 namespace fs = std::filesystem;
@@ -188,7 +188,7 @@ private:
   bool added_ = false;
   std::unordered_map<std::string, std::string> uuids_; // record uuid -> session id
   Status status_;
-  std::map<std::string, Event> pending_;           // "session\ncall" -> shell/edit call
+  std::map<std::string, Event> pending_;               // "session\ncall" -> shell/edit call
   std::unordered_map<std::string, std::string> tools_; // "session\ncall" -> tool name
 };
 
@@ -327,8 +327,7 @@ Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
   if (!totals)
     return totals.error();
   report.totals = *totals;
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
 
@@ -400,8 +399,9 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
     document.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     report.bytesRead += static_cast<int64_t>(document.size());
     if (!nlohmann::json::accept(document)) {
-      report.errors.push_back({path, 0, "not a complete JSON document (being written?): left "
-                                        "for the next run"});
+      report.errors.push_back({path, 0,
+                               "not a complete JSON document (being written?): left "
+                               "for the next run"});
       return {};
     }
   }

@@ -25,13 +25,13 @@ struct FileProblem {
 };
 
 struct IndexReport {
-  Counts totals;            // in the database after the run
-  int64_t filesSeen = 0;    // session files found
-  int64_t filesRead = 0;    // files that had new bytes
+  Counts totals;         // in the database after the run
+  int64_t filesSeen = 0; // session files found
+  int64_t filesRead = 0; // files that had new bytes
   int64_t bytesRead = 0;
   int64_t eventsAdded = 0;
-  int64_t skipped = 0;      // lines that could not be used (bad JSON, not a record)
-  int64_t unknown = 0;      // records of unknown type, kept raw
+  int64_t skipped = 0; // lines that could not be used (bad JSON, not a record)
+  int64_t unknown = 0; // records of unknown type, kept raw
   std::vector<FileProblem> errors;
   double seconds = 0;
 };

@@ -4,8 +4,9 @@
 
 namespace mantra {
 namespace {
-constexpr std::array<std::string_view, 9> kKindNames = {
-    "user", "assistant", "reasoning", "tool_call", "tool_result", "shell", "edit", "summary", "meta"};
+constexpr std::array<std::string_view, 9> kKindNames = {"user",      "assistant",   "reasoning",
+                                                        "tool_call", "tool_result", "shell",
+                                                        "edit",      "summary",     "meta"};
 }
 
 std::string_view toString(EventKind k) { return kKindNames[static_cast<size_t>(k)]; }

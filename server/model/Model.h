@@ -12,7 +12,17 @@
 namespace mantra {
 
 // Event kinds, with exactly the names used on the CLI and the wire.
-enum class EventKind { User, Assistant, Reasoning, ToolCall, ToolResult, Shell, Edit, Summary, Meta };
+enum class EventKind {
+  User,
+  Assistant,
+  Reasoning,
+  ToolCall,
+  ToolResult,
+  Shell,
+  Edit,
+  Summary,
+  Meta
+};
 
 std::string_view toString(EventKind k);
 // Returns nullopt for a name that is not one of the nine kinds.
@@ -21,7 +31,7 @@ std::optional<EventKind> eventKindFromString(std::string_view s);
 // One step of a session. `seq` is assigned by the store when the event is appended (1, 2, … in
 // transcript order); adapters leave it 0.
 struct Event {
-  std::string sessionId;  // "<agent>:<native id>"
+  std::string sessionId; // "<agent>:<native id>"
   int64_t seq = 0;
   EventKind kind = EventKind::Meta;
   std::optional<int64_t> time; // ms since the epoch, UTC
@@ -47,7 +57,7 @@ struct SessionInfo {
   std::string branch;
   std::string commit;
   std::string model;
-  std::string version; // the agent's CLI version
+  std::string version;  // the agent's CLI version
   std::string parentId; // resume/fork/sub-agent parent, as a Mantra session id
   bool isSubagent = false;
   std::optional<int64_t> started; // earliest time seen (ms since the epoch, UTC)
@@ -60,10 +70,10 @@ struct SessionInfo {
 // How much a title is worth, so a later weaker candidate never replaces a stronger one.
 enum TitleRank : int {
   TitleNone = 0,
-  TitleFirstPrompt = 10,   // derived from the first user prompt
+  TitleFirstPrompt = 10,    // derived from the first user prompt
   TitleAgentGenerated = 20, // the agent's own generated title (ai-title)
-  TitleSummary = 30,       // the agent's summary record
-  TitleUser = 40,          // a title the user set (custom-title)
+  TitleSummary = 30,        // the agent's summary record
+  TitleUser = 40,           // a title the user set (custom-title)
 };
 
 // Folds `update` into `acc` the way the store does: first project/parent, latest branch/model/

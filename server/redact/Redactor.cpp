@@ -102,10 +102,10 @@ bool hostOk(std::string_view text, size_t s, size_t e) {
   if (dots >= 2)
     return true;
   const std::string_view name = host.substr(0, host.find('.'));
-  static const char *const kReceivers[] = {"this", "self", "config", "cfg", "ctx", "window",
-                                           "document", "props", "state", "os", "sys", "cls",
-                                           "super", "module", "exports", "app", "req", "res",
-                                           "settings", "options", "opts", "env", "process"};
+  static const char *const kReceivers[] = {
+      "this",  "self", "config",   "cfg",     "ctx",   "window", "document", "props",
+      "state", "os",   "sys",      "cls",     "super", "module", "exports",  "app",
+      "req",   "res",  "settings", "options", "opts",  "env",    "process"};
   for (const char *r : kReceivers)
     if (name == r)
       return false;
@@ -191,8 +191,8 @@ struct Redactor::Impl {
     uint32_t opts = builtin ? 0u : PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
     if (caseless)
       opts |= PCRE2_CASELESS;
-    pcre2_code *code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()),
-                                     pattern.size(), opts, &err, &offset, nullptr);
+    pcre2_code *code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(),
+                                     opts, &err, &offset, nullptr);
     if (!code)
       return makeError(ErrorCode::Invalid, "redact rule " + id + ": bad pattern at offset " +
                                                std::to_string(offset) + ": " + pcreError(err));
@@ -258,8 +258,7 @@ struct Redactor::Impl {
       const Impl *self;
       Candidates *c;
     } ctx{this, &c};
-    auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
-                 void *p) -> int {
+    auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void *p) -> int {
       auto *x = static_cast<Ctx *>(p);
       const unsigned rule = x->self->keywordRule[id];
       x->c->on[rule] = 1;
@@ -285,8 +284,8 @@ Expected<Redactor> Redactor::create(const RedactOptions &options) {
   auto impl = std::make_shared<Impl>();
   std::vector<std::vector<redact::Keyword>> keywords;
   for (const Rule &r : redact::builtinRules()) {
-    if (auto st = impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords, r.anchored,
-                            r.window, true);
+    if (auto st =
+            impl->add(r.id, r.pattern, r.check, r.caseless, r.keywords, r.anchored, r.window, true);
         !st)
       return st.error();
     keywords.push_back(r.keywords);

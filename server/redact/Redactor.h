@@ -26,9 +26,9 @@ struct CustomPattern {
 };
 
 struct RedactOptions {
-  std::vector<CustomPattern> patterns;     // the user's own rules
+  std::vector<CustomPattern> patterns;      // the user's own rules
   std::vector<std::string> internalDomains; // hosts under these are redacted (rule internal-host)
-  std::vector<std::string> allow;          // literal values never redacted
+  std::vector<std::string> allow;           // literal values never redacted
 };
 
 // One secret found in a text: [start, start+length) in bytes.

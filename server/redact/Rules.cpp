@@ -63,8 +63,7 @@ const std::vector<Rule> &builtinRules() {
        R"re((?:(?i:authorization)["']?(?:\s*[:=]\s*|\s+)["']?(?i:bearer|basic|token|digest)\s+|(?i:\bbearer)\s+)([A-Za-z0-9._~+/-]{8,}=*))re",
        Check::Placeholder},
       {"url-credentials", kw({"://"}),
-       R"re(://[^\s:/@"'<>]{1,64}:([^\s/@"'<>]{1,128})@[A-Za-z0-9.\[-])re",
-       Check::Placeholder},
+       R"re(://[^\s:/@"'<>]{1,64}:([^\s/@"'<>]{1,128})@[A-Za-z0-9.\[-])re", Check::Placeholder},
       {"db-connection-string", kw({"password=", "pwd="}),
        R"re((?i:(?:server|data source|host|user id|uid|database|initial catalog)\s*=[^;\n]{0,200};[^"'\n]{0,300}?\b(?:password|pwd)\s*=\s*)([^;"'\s]+))re",
        Check::Placeholder, false, false},
@@ -114,21 +113,19 @@ bool isPlaceholder(std::string_view v) {
       return false;
     for (size_t i = 0; i + needle.size() <= v.size(); ++i) {
       size_t j = 0;
-      while (j < needle.size() &&
-             std::tolower(static_cast<unsigned char>(v[i + j])) == needle[j])
+      while (j < needle.size() && std::tolower(static_cast<unsigned char>(v[i + j])) == needle[j])
         ++j;
       if (j == needle.size())
         return true;
     }
     return false;
   };
-  if (v.front() == '$' || v.front() == '<' || v.front() == '%' || v.front() == '{' ||
-      has("${") || has("{{") || has("[redacted") || has("process.env") || has("os.environ") ||
-      has("getenv"))
+  if (v.front() == '$' || v.front() == '<' || v.front() == '%' || v.front() == '{' || has("${") ||
+      has("{{") || has("[redacted") || has("process.env") || has("os.environ") || has("getenv"))
     return true;
-  for (std::string_view word : {"your_", "your-", "yourtoken", "yourkey", "yourpassword",
-                                "example", "placeholder", "replace-me", "replace_me", "replaceme",
-                                "dummy", "xxxxxx", "******", "<", "...", "•••"})
+  for (std::string_view word :
+       {"your_", "your-", "yourtoken", "yourkey", "yourpassword", "example", "placeholder",
+        "replace-me", "replace_me", "replaceme", "dummy", "xxxxxx", "******", "<", "...", "•••"})
     if (has(word))
       return true;
   // All one repeated character ("********", "xxxxxxxx").

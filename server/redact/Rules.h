@@ -15,13 +15,13 @@ namespace mantra::redact {
 
 enum class Check {
   None,
-  NotExample,   // skip values that say they are documentation examples ("…EXAMPLE…")
-  RandomToken,  // looks generated: mixed letters and digits, no placeholder words
-  Assignment,   // a literal value assigned in code/env/YAML, not a call, variable or placeholder
-  Placeholder,  // reject obvious placeholders only (${X}, <x>, ****, YOUR_TOKEN)
-  PrivateIp,    // every octet ≤ 255
-  Host,         // a host name, not a property access (this.corp, config.internal)
-  KeyId,        // a fixed-alphabet id (AWS): not an EXAMPLE, not a run of one letter
+  NotExample,  // skip values that say they are documentation examples ("…EXAMPLE…")
+  RandomToken, // looks generated: mixed letters and digits, no placeholder words
+  Assignment,  // a literal value assigned in code/env/YAML, not a call, variable or placeholder
+  Placeholder, // reject obvious placeholders only (${X}, <x>, ****, YOUR_TOKEN)
+  PrivateIp,   // every octet ≤ 255
+  Host,        // a host name, not a property access (this.corp, config.internal)
+  KeyId,       // a fixed-alphabet id (AWS): not an EXAMPLE, not a run of one letter
 };
 
 // Well-known values published on purpose (emulator keys, documentation examples): never

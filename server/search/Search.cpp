@@ -107,15 +107,15 @@ Expected<std::vector<SearchHit>> search(Store &store, const SearchOptions &opts)
     return fts.error();
   // Column weights: text, command, path, tool. Kind weights: what the user typed counts most,
   // then what the assistant said, then tool output (see README "Search").
-  auto *st = store.db().cached(
-      "SELECT e.session_id, e.seq, e.kind, e.time, s.agent, s.title, s.project, "
-      "snippet(events_fts, -1, char(1), char(2), '…', 16), "
-      "bm25(events_fts, 1.0, 1.2, 1.2, 0.5) * CASE e.kind WHEN 'user' THEN 2.0 "
-      "WHEN 'summary' THEN 1.6 WHEN 'assistant' THEN 1.3 WHEN 'edit' THEN 1.1 "
-      "WHEN 'meta' THEN 0.6 ELSE 1.0 END AS score "
-      "FROM events_fts JOIN events e ON e.id = events_fts.rowid "
-      "JOIN sessions s ON s.id = e.session_id "
-      "WHERE events_fts MATCH ?1 ORDER BY score LIMIT ?2");
+  auto *st =
+      store.db().cached("SELECT e.session_id, e.seq, e.kind, e.time, s.agent, s.title, s.project, "
+                        "snippet(events_fts, -1, char(1), char(2), '…', 16), "
+                        "bm25(events_fts, 1.0, 1.2, 1.2, 0.5) * CASE e.kind WHEN 'user' THEN 2.0 "
+                        "WHEN 'summary' THEN 1.6 WHEN 'assistant' THEN 1.3 WHEN 'edit' THEN 1.1 "
+                        "WHEN 'meta' THEN 0.6 ELSE 1.0 END AS score "
+                        "FROM events_fts JOIN events e ON e.id = events_fts.rowid "
+                        "JOIN sessions s ON s.id = e.session_id "
+                        "WHERE events_fts MATCH ?1 ORDER BY score LIMIT ?2");
   if (!st)
     return store.db().lastError("search");
   st->bind(1, *fts).bind(2, static_cast<int64_t>(opts.limit));

@@ -132,8 +132,8 @@ Status Db::exec(std::string_view sqlText) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
     return makeError(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ErrorCode::Busy
-                     : rc == SQLITE_NOTADB                   ? ErrorCode::Schema
-                                                             : ErrorCode::Database,
+                     : rc == SQLITE_NOTADB                    ? ErrorCode::Schema
+                                                              : ErrorCode::Database,
                      msg);
   }
   return {};
@@ -166,8 +166,8 @@ int Db::changes() const { return sqlite3_changes(db_); }
 Error Db::lastError(std::string_view what) const {
   const int rc = sqlite3_errcode(db_);
   const ErrorCode code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ErrorCode::Busy
-                         : rc == SQLITE_NOTADB                   ? ErrorCode::Schema
-                                                                 : ErrorCode::Database;
+                         : rc == SQLITE_NOTADB                    ? ErrorCode::Schema
+                                                                  : ErrorCode::Database;
   return makeError(code, std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 

@@ -218,10 +218,10 @@ Status Store::migrate() {
     return st.error();
   int64_t version = st->step() ? st->int64(0) : 0;
   if (version > kSchemaVersion)
-    return makeError(ErrorCode::Schema,
-                     "database " + db_.path() + " has schema version " + std::to_string(version) +
-                         ", newer than this mantra understands (" +
-                         std::to_string(kSchemaVersion) + "); upgrade mantra");
+    return makeError(ErrorCode::Schema, "database " + db_.path() + " has schema version " +
+                                            std::to_string(version) +
+                                            ", newer than this mantra understands (" +
+                                            std::to_string(kSchemaVersion) + "); upgrade mantra");
   if (version == kSchemaVersion)
     return {};
   sql::Transaction txn(db_);
@@ -399,7 +399,8 @@ Status Store::forgetSource(int64_t sourceId) {
 Status Store::upsertSession(const SessionInfo &s) {
   // Read, merge in C++ (mergeSessionInfo holds the one set of rules), write back with a
   // single-row statement — no upsert, for the FTS5 reason given at ftsAdd.
-  auto *get = db_.cached("SELECT " MANTRA_SESSION_COLUMNS ", title_rank FROM sessions WHERE id = ?");
+  auto *get =
+      db_.cached("SELECT " MANTRA_SESSION_COLUMNS ", title_rank FROM sessions WHERE id = ?");
   if (!get)
     return db_.lastError("store: upsert session");
   get->bind(1, s.id);
@@ -424,14 +425,15 @@ Status Store::upsertSession(const SessionInfo &s) {
   }
   get->reset();
   mergeSessionInfo(acc, s);
-  auto *st = db_.cached(exists ? "UPDATE sessions SET agent = ?2, native_id = ?3, project = ?4, "
-                                 "branch = ?5, commit_sha = ?6, model = ?7, version = ?8, "
-                                 "parent_id = ?9, is_subagent = ?10, title = ?11, "
-                                 "title_rank = ?12, started = ?13, ended = ?14 WHERE id = ?1"
-                               : "INSERT INTO sessions(id, agent, native_id, project, branch, "
-                                 "commit_sha, model, version, parent_id, is_subagent, title, "
-                                 "title_rank, started, ended) "
-                                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  auto *st =
+      db_.cached(exists ? "UPDATE sessions SET agent = ?2, native_id = ?3, project = ?4, "
+                          "branch = ?5, commit_sha = ?6, model = ?7, version = ?8, "
+                          "parent_id = ?9, is_subagent = ?10, title = ?11, "
+                          "title_rank = ?12, started = ?13, ended = ?14 WHERE id = ?1"
+                        : "INSERT INTO sessions(id, agent, native_id, project, branch, "
+                          "commit_sha, model, version, parent_id, is_subagent, title, "
+                          "title_rank, started, ended) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!st)
     return db_.lastError("store: upsert session");
   st->bind(1, acc.id).bind(2, acc.agent).bindOpt(3, acc.nativeId).bindOpt(4, acc.project);
@@ -614,8 +616,6 @@ SessionRow Store::readSession(sql::Stmt &st) {
   r.isSubagent = st.int64(13) != 0;
   return r;
 }
-
-
 
 Expected<std::vector<SessionRow>> Store::sessions(const SessionFilter &f) {
   auto *st = db_.cached(

@@ -28,10 +28,10 @@ struct Source {
   int64_t id = 0;
   std::string path;
   std::string agent;
-  int64_t size = 0;   // bytes seen at the last ingest
-  int64_t mtime = 0;  // ns since the epoch at the last ingest
-  int64_t offset = 0; // bytes consumed (always at a line boundary)
-  int64_t line = 0;   // lines consumed (for error messages "path:line: …")
+  int64_t size = 0;     // bytes seen at the last ingest
+  int64_t mtime = 0;    // ns since the epoch at the last ingest
+  int64_t offset = 0;   // bytes consumed (always at a line boundary)
+  int64_t line = 0;     // lines consumed (for error messages "path:line: …")
   std::string headHash; // hash of the first bytes, to notice a rewritten file
   nlohmann::json state; // the adapter's resumable state (see Adapter)
 };
@@ -140,7 +140,7 @@ private:
 
   sql::Db db_;
   std::unordered_map<std::string, int64_t> nextSeq_; // valid inside one transaction
-  std::unordered_set<std::string> touched_; // sessions whose events changed since begin()
+  std::unordered_set<std::string> touched_;          // sessions whose events changed since begin()
   bool inTxn_ = false;
 };
 

@@ -22,9 +22,8 @@ Expected<WriterLock> WriterLock::acquire(const std::string &databasePath) {
       std::string who = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("?");
       while (!who.empty() && (who.back() == '\n' || who.back() == ' '))
         who.pop_back();
-      return makeError(ErrorCode::Busy, "another mantra process (pid " + who +
-                                            ") is indexing " + databasePath +
-                                            "; try again when it has finished");
+      return makeError(ErrorCode::Busy, "another mantra process (pid " + who + ") is indexing " +
+                                            databasePath + "; try again when it has finished");
     }
     return makeError(ErrorCode::Io, "cannot lock " + path + ": " + std::strerror(err));
   }

@@ -10,14 +10,14 @@
 namespace mantra {
 
 enum class ErrorCode {
-  Io,          // a file could not be read or written
-  Parse,       // input (JSON, a query, an argument) is malformed
-  Database,    // SQLite reported an error
-  Busy,        // the database is locked by another process
-  Schema,      // the database comes from a newer Mantra or is not a Mantra database
-  NotFound,    // a session, event or file does not exist
-  Ambiguous,   // a prefix names more than one session
-  Invalid,     // a request or argument is well-formed but not acceptable
+  Io,        // a file could not be read or written
+  Parse,     // input (JSON, a query, an argument) is malformed
+  Database,  // SQLite reported an error
+  Busy,      // the database is locked by another process
+  Schema,    // the database comes from a newer Mantra or is not a Mantra database
+  NotFound,  // a session, event or file does not exist
+  Ambiguous, // a prefix names more than one session
+  Invalid,   // a request or argument is well-formed but not acceptable
 };
 
 struct Error {
@@ -25,7 +25,9 @@ struct Error {
   std::string message;
 };
 
-inline Error makeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error makeError(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 // Holds either a T or an Error. Cheap to move; test with `if (!r)`, read `r.error()` or `*r`.
 template <typename T> class [[nodiscard]] Expected {

@@ -80,7 +80,8 @@ json expected(const std::string &agentDir) {
 TEST_CASE("Claude 2.1: prompts, tool calls and commands come back in order", "[claude]") {
   const json exp = expected("claude");
   const auto file = fixture("generated/claude/home/.claude/projects") /
-                    "-tmp-realgen-work-rich-claude" / (exp["session_id"].get<std::string>() + ".jsonl");
+                    "-tmp-realgen-work-rich-claude" /
+                    (exp["session_id"].get<std::string>() + ".jsonl");
   Collect c = parseFile(file);
   CHECK(c.problems.empty());
   CHECK(c.texts(EventKind::User) == exp["prompts"].get<std::vector<std::string>>());
@@ -278,16 +279,17 @@ TEST_CASE("Claude: parser state survives a restart", "[claude]") {
     CHECK(s.titleRank != TitleFirstPrompt);
 }
 
-TEST_CASE("Claude: sub-agent transcripts are their own sessions linked to the parent",
-          "[claude]") {
+TEST_CASE("Claude: sub-agent transcripts are their own sessions linked to the parent", "[claude]") {
   TempDir tmp;
   const auto dir = tmp.path() / "projects" / "-w-app";
-  writeFile(dir / "agent-1a2b3c.jsonl",
-            R"({"type":"user","isSidechain":true,"sessionId":"parent-1","agentId":"1a2b3c","message":{"role":"user","content":"find TODOs"}})"
-            "\n");
-  writeFile(dir / "parent-2" / "subagents" / "agent-ff00.jsonl",
-            R"({"type":"user","isSidechain":true,"sessionId":"parent-2","agentId":"ff00","message":{"role":"user","content":"explore"}})"
-            "\n");
+  writeFile(
+      dir / "agent-1a2b3c.jsonl",
+      R"({"type":"user","isSidechain":true,"sessionId":"parent-1","agentId":"1a2b3c","message":{"role":"user","content":"find TODOs"}})"
+      "\n");
+  writeFile(
+      dir / "parent-2" / "subagents" / "agent-ff00.jsonl",
+      R"({"type":"user","isSidechain":true,"sessionId":"parent-2","agentId":"ff00","message":{"role":"user","content":"explore"}})"
+      "\n");
   Collect old = parseFile(dir / "agent-1a2b3c.jsonl");
   REQUIRE(old.events.size() == 1);
   CHECK(old.events[0].sessionId == "claude:agent-1a2b3c");
@@ -297,9 +299,9 @@ TEST_CASE("Claude: sub-agent transcripts are their own sessions linked to the pa
   CHECK(nested.merged("claude:agent-ff00").parentId == "claude:parent-2");
 
   // A file that merely starts with "agent-" is not a sub-agent transcript.
-  Collect notSub = parseLines(
-      {R"({"type":"user","sessionId":"s1","message":{"role":"user","content":"x"}})"},
-      "agent-sessions_small.jsonl");
+  Collect notSub =
+      parseLines({R"({"type":"user","sessionId":"s1","message":{"role":"user","content":"x"}})"},
+                 "agent-sessions_small.jsonl");
   CHECK(!notSub.merged("claude:s1").isSubagent);
 }
 
@@ -349,8 +351,9 @@ TEST_CASE("Claude: every sample from other viewers parses; prompts in file order
         const std::string type = b.value("type", "");
         if (type == "tool_result")
           return std::nullopt;
-        const std::string piece =
-            type == "text" ? b.value("text", "") : type == "image" ? "[image]" : "";
+        const std::string piece = type == "text"    ? b.value("text", "")
+                                  : type == "image" ? "[image]"
+                                                    : "";
         if (!piece.empty())
           joined += (joined.empty() ? "" : "\n") + piece;
       }

@@ -453,7 +453,8 @@ TEST_CASE("cli: search --json returns hits with snippets showing the match", "[c
     previous = h["score"].get<double>();
     CHECK(isIsoUtc(h["time"]));
     CHECK(eventKindFromString(h["kind"].get<std::string>()).has_value());
-    CHECK_THAT(h["snippet"].get<std::string>(), Catch::Contains("Tuples", Catch::CaseSensitive::No));
+    CHECK_THAT(h["snippet"].get<std::string>(),
+               Catch::Contains("Tuples", Catch::CaseSensitive::No));
     sessions.insert(h["session"].get<std::string>());
   }
   // Both sessions ran the failing test; its output is in each.
@@ -563,7 +564,8 @@ TEST_CASE("cli: a database from a newer schema is refused clearly", "[cli]") {
     auto r = cli.run(cmd);
     CHECK(r.exitCode == 1);
     CHECK(r.out.empty());
-    CHECK_THAT(r.err, Catch::Contains("schema version " + std::to_string(Store::kSchemaVersion + 1)));
+    CHECK_THAT(r.err,
+               Catch::Contains("schema version " + std::to_string(Store::kSchemaVersion + 1)));
     CHECK_THAT(r.err, Catch::Contains("newer"));
     CHECK_THAT(r.err, Catch::Contains("upgrade mantra"));
   }
@@ -579,8 +581,7 @@ TEST_CASE("cli: a file that is not a database is refused clearly", "[cli]") {
   CHECK(readFile(cli.db) == std::string(2048, 'n'));
 }
 
-TEST_CASE("cli: index fails with a 'locked' message while another process writes",
-          "[cli][lock]") {
+TEST_CASE("cli: index fails with a 'locked' message while another process writes", "[cli][lock]") {
   Cli cli;
   // Create and migrate the database, then hold the write lock from this process.
   REQUIRE(cli.run("sessions --json").exitCode == 0);
@@ -627,8 +628,8 @@ TEST_CASE("cli: MANTRA_DB is used when --db is absent, and --db wins over it", "
 TEST_CASE("cli: the default database lives under $XDG_DATA_HOME/mantra", "[cli]") {
   TempDir tmp;
   const fs::path xdg = tmp.path() / "xdg-data";
-  const std::string env = "MANTRA_DB= XDG_DATA_HOME=" + shellQuote(xdg.string()) +
-                          " HOME=" + shellQuote(tmp / "home");
+  const std::string env =
+      "MANTRA_DB= XDG_DATA_HOME=" + shellQuote(xdg.string()) + " HOME=" + shellQuote(tmp / "home");
   const json j = parseJson(runMantra("index --json " + shellQuote(home("claude-legacy")), env));
   CHECK(j["sessions"] == 1);
   const fs::path db = xdg / "mantra" / "mantra.db";

@@ -51,8 +51,8 @@ std::vector<std::string> lines(const std::string &text) {
 std::vector<std::string> shape(const std::vector<Event> &events) {
   std::vector<std::string> out;
   for (const auto &e : events)
-    out.push_back(std::to_string(e.seq) + "|" + std::string(toString(e.kind)) + "|" + e.tool +
-                  "|" + e.text + "|" + (e.exitCode ? std::to_string(*e.exitCode) : "-") + "|" +
+    out.push_back(std::to_string(e.seq) + "|" + std::string(toString(e.kind)) + "|" + e.tool + "|" +
+                  e.text + "|" + (e.exitCode ? std::to_string(*e.exitCode) : "-") + "|" +
                   e.data.dump());
   return out;
 }
@@ -191,10 +191,10 @@ TEST_CASE("Indexer: appends, partial lines and results that arrive later", "[ind
   CHECK(s->events == static_cast<int64_t>(want.size()));
 }
 
-TEST_CASE("Indexer: a rewritten or shortened file is read again without duplicates",
-          "[indexer]") {
+TEST_CASE("Indexer: a rewritten or shortened file is read again without duplicates", "[indexer]") {
   Env env;
-  const auto file = env.tmp.path() / "projects" / "p" / "11111111-2222-3333-4444-555555555555.jsonl";
+  const auto file =
+      env.tmp.path() / "projects" / "p" / "11111111-2222-3333-4444-555555555555.jsonl";
   auto rec = [](const std::string &uuid, const std::string &text) {
     return R"({"type":"user","sessionId":"11111111-2222-3333-4444-555555555555","uuid":")" + uuid +
            R"(","message":{"role":"user","content":")" + text + "\"}}\n";
@@ -254,9 +254,10 @@ TEST_CASE("Indexer: discovery walks the agent folders, sub-agents included", "[i
   writeFile(root / "projects" / "-w" / "aaaa.jsonl",
             R"({"type":"user","sessionId":"aaaa","message":{"role":"user","content":"parent"}})"
             "\n");
-  writeFile(root / "projects" / "-w" / "aaaa" / "subagents" / "agent-b1.jsonl",
-            R"({"type":"user","isSidechain":true,"sessionId":"aaaa","message":{"role":"user","content":"child"}})"
-            "\n");
+  writeFile(
+      root / "projects" / "-w" / "aaaa" / "subagents" / "agent-b1.jsonl",
+      R"({"type":"user","isSidechain":true,"sessionId":"aaaa","message":{"role":"user","content":"child"}})"
+      "\n");
   writeFile(root / "projects" / "-w" / "aaaa" / "tool-results" / "x.jsonl", "{}\n");
   writeFile(root / "projects" / "-w" / "notes.txt", "not a session\n");
   const char *old = std::getenv("CLAUDE_CONFIG_DIR");
@@ -283,7 +284,8 @@ TEST_CASE("Indexer: Gemini and Codex sessions end to end, a second run idle", "[
     auto r = env.index({fixture(std::string("generated/") + dir + "/home").string()});
     CHECK(r.errors.empty());
     CHECK(r.totals.sessions == 1);
-    const std::string id = exp["agent"].get<std::string>() + ":" + exp["session_id"].get<std::string>();
+    const std::string id =
+        exp["agent"].get<std::string>() + ":" + exp["session_id"].get<std::string>();
     const auto events = env.events(id);
     std::vector<std::string> prompts, commands;
     for (const auto &e : events) {
@@ -311,13 +313,21 @@ TEST_CASE("Indexer: Gemini and Codex sessions end to end, a second run idle", "[
 
 TEST_CASE("Indexer: two calls sharing an id both become steps", "[indexer]") {
   Env env;
-  const auto file = env.tmp.path() / "projects" / "p" / "0c0c0c0c-1111-4222-8333-444444444444.jsonl";
+  const auto file =
+      env.tmp.path() / "projects" / "p" / "0c0c0c0c-1111-4222-8333-444444444444.jsonl";
   auto call = [](const std::string &uuid, const std::string &cmd) {
-    return json({{"type", "assistant"}, {"sessionId", "0c0c0c0c-1111-4222-8333-444444444444"},
-                 {"uuid", uuid}, {"parentUuid", nullptr},
-                 {"message", {{"role", "assistant"}, {"content", json::array({
-                     {{"type", "tool_use"}, {"id", "same"}, {"name", "Bash"},
-                      {"input", {{"command", cmd}}}}})}}}}).dump() + "\n";
+    return json({{"type", "assistant"},
+                 {"sessionId", "0c0c0c0c-1111-4222-8333-444444444444"},
+                 {"uuid", uuid},
+                 {"parentUuid", nullptr},
+                 {"message",
+                  {{"role", "assistant"},
+                   {"content", json::array({{{"type", "tool_use"},
+                                             {"id", "same"},
+                                             {"name", "Bash"},
+                                             {"input", {{"command", cmd}}}}})}}}})
+               .dump() +
+           "\n";
   };
   writeFile(file, call("a1", "echo one") + call("a2", "echo two"));
   auto r = env.index({file.string()});

@@ -40,29 +40,43 @@ TEST_CASE("redact: provider keys are found by their own rule", "[redact]") {
     const char *rule, *text, *secret;
   };
   const Case cases[] = {
-      {"anthropic-api-key", "ANTHROPIC_API_KEY=sk-ant-api03-Qm7vX2pL9sK4tR8wE1yU5iO3aD6fG0hJkZcVbNmL-x7Yq2wAA",
+      {"anthropic-api-key",
+       "ANTHROPIC_API_KEY=sk-ant-api03-Qm7vX2pL9sK4tR8wE1yU5iO3aD6fG0hJkZcVbNmL-x7Yq2wAA",
        "sk-ant-api03-Qm7vX2pL9sK4tR8wE1yU5iO3aD6fG0hJkZcVbNmL-x7Yq2wAA"},
-      {"openai-api-key", "client = OpenAI(api_key=\"sk-proj-4fGh7Jk2Lm9Np3Qr8St1Uv6Wx0Yz5Ab2Cd7Ef\")",
+      {"openai-api-key",
+       "client = OpenAI(api_key=\"sk-proj-4fGh7Jk2Lm9Np3Qr8St1Uv6Wx0Yz5Ab2Cd7Ef\")",
        "sk-proj-4fGh7Jk2Lm9Np3Qr8St1Uv6Wx0Yz5Ab2Cd7Ef"},
-      {"google-api-key", "key: AIzaSyD3x9Qw7Lk2Mn4Bv6Cx8Zt1Yr5Ue0Wi3Op", "AIzaSyD3x9Qw7Lk2Mn4Bv6Cx8Zt1Yr5Ue0Wi3Op"},
+      {"google-api-key", "key: AIzaSyD3x9Qw7Lk2Mn4Bv6Cx8Zt1Yr5Ue0Wi3Op",
+       "AIzaSyD3x9Qw7Lk2Mn4Bv6Cx8Zt1Yr5Ue0Wi3Op"},
       {"aws-access-key-id", "aws_access_key_id = AKIAZ3MXQ7PLK2W9RT4N", "AKIAZ3MXQ7PLK2W9RT4N"},
-      {"aws-secret-access-key", "AWS_SECRET_ACCESS_KEY=\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8Xq2RtY7Q\"",
+      {"aws-secret-access-key",
+       "AWS_SECRET_ACCESS_KEY=\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8Xq2RtY7Q\"",
        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8Xq2RtY7Q"},
-      {"github-token", "git clone https://x:ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789@github.com/o/r",
+      {"github-token",
+       "git clone https://x:ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789@github.com/o/r",
        "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"},
       {"gitlab-token", "GITLAB_TOKEN=glpat-x7Ab9Cd2Ef4Gh6Ij8Kl0", "glpat-x7Ab9Cd2Ef4Gh6Ij8Kl0"},
-      {"slack-token", "SLACK_BOT_TOKEN=xoxb-2048-1357924680-Zq8Wx7Ec6Rv5Tb4", "xoxb-2048-1357924680-Zq8Wx7Ec6Rv5Tb4"},
-      {"stripe-key", "stripe.api_key = 'sk_live_51Hx7Kp2Lm9Qr4St6Uv8Wx0Yz'", "sk_live_51Hx7Kp2Lm9Qr4St6Uv8Wx0Yz"},
+      {"slack-token", "SLACK_BOT_TOKEN=xoxb-2048-1357924680-Zq8Wx7Ec6Rv5Tb4",
+       "xoxb-2048-1357924680-Zq8Wx7Ec6Rv5Tb4"},
+      {"stripe-key", "stripe.api_key = 'sk_live_51Hx7Kp2Lm9Qr4St6Uv8Wx0Yz'",
+       "sk_live_51Hx7Kp2Lm9Qr4St6Uv8Wx0Yz"},
       {"sendgrid-api-key", "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",
        "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"},
       {"npm-token", "//registry.npmjs.org/:_authToken=npm_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2",
        "npm_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2"},
-      {"huggingface-token", "HF_TOKEN=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", "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"},
-      {"jwt", "token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"},
-      {"twilio-api-key", "TWILIO_API_KEY=SK2b7f9c4e1a8d3b6f0e5c2a9d7b4f1e8c", "SK2b7f9c4e1a8d3b6f0e5c2a9d7b4f1e8c"},
+      {"huggingface-token", "HF_TOKEN=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",
+       "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"},
+      {"jwt",
+       "token: "
+       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+       "XgL0n3I9PlFUP0THsR8U",
+       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+       "XgL0n3I9PlFUP0THsR8U"},
+      {"twilio-api-key", "TWILIO_API_KEY=SK2b7f9c4e1a8d3b6f0e5c2a9d7b4f1e8c",
+       "SK2b7f9c4e1a8d3b6f0e5c2a9d7b4f1e8c"},
       // Found by the engine benchmark: an id without digits, camelCase names, a tab.
-      {"aws-access-key-id", "export AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH", "AKIAQWERTYUIOPASDFGH"},
+      {"aws-access-key-id", "export AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH",
+       "AKIAQWERTYUIOPASDFGH"},
       {"password-assignment", "const cfg = { privateKey: 'q8Zx!r4Tw9Lm2' }", "q8Zx!r4Tw9Lm2"},
       {"aws-secret-access-key", "SecretAccessKey: wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8Xq2RtY7Q",
        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8Xq2RtY7Q"},
@@ -79,7 +93,8 @@ TEST_CASE("redact: provider keys are found by their own rule", "[redact]") {
 }
 
 TEST_CASE("redact: generic rules replace only the value", "[redact]") {
-  CHECK(builtin().redact("DB_PASSWORD=Tr0ub4dor&3xyz") == "DB_PASSWORD=[REDACTED:password-assignment]");
+  CHECK(builtin().redact("DB_PASSWORD=Tr0ub4dor&3xyz") ==
+        "DB_PASSWORD=[REDACTED:password-assignment]");
   CHECK(builtin().redact("secret: \"n8#Kq2!vZp\"") == "secret: \"[REDACTED:password-assignment]\"");
   CHECK(builtin().redact("postgres://admin:S3cretPass@db.example.com:5432/app") ==
         "postgres://admin:[REDACTED:url-credentials]@db.example.com:5432/app");
@@ -108,7 +123,9 @@ TEST_CASE("redact: look-alikes are left alone", "[redact]") {
       "\"cache_read_input_tokens\":0",
       "pip install scikit-learn sk-learn",
       "id 3f2a9c1e-4b5d-4e6f-8a7b-9c0d1e2f3a4b and commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
-      "\"integrity\": \"sha512-Xq2Ab9Cd8Ef7Gh6Ij5Kl4Mn3Op2Qr1St0Uv9Wx8Yz7Ab6Cd5Ef4Gh3Ij2Kl1Mn0Op9Qr8St7Uv6Wx5Yz4Ab==\"",
+      "\"integrity\": "
+      "\"sha512-"
+      "Xq2Ab9Cd8Ef7Gh6Ij5Kl4Mn3Op2Qr1St0Uv9Wx8Yz7Ab6Cd5Ef4Gh3Ij2Kl1Mn0Op9Qr8St7Uv6Wx5Yz4Ab==\"",
       "docs: AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
       "http://localhost:8080 and 127.0.0.1 and 8.8.8.8 and https://api.github.com/repos",
       "postgres://localhost/app",
@@ -130,7 +147,8 @@ TEST_CASE("redact: idempotent, and JSON is redacted after decoding", "[redact]")
   CHECK(builtin().redact(once) == once);
 
   // Inside JSON the PEM block's newlines are \n escapes; the decoded string is what is scanned.
-  json rec = json::parse(R"({"type":"user","message":{"content":"here:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----\n"},"n":5,"list":["ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"]})");
+  json rec = json::parse(
+      R"({"type":"user","message":{"content":"here:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----\n"},"n":5,"list":["ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"]})");
   builtin().redactJson(rec);
   const std::string dumped = rec.dump();
   CHECK(!contains(dumped, "b3BlbnNzaC1rZXktdjE"));
@@ -206,36 +224,75 @@ struct Planted {
       return r.dump() + "\n";
     };
     std::string text;
-    text += rec({{"type", "user"}, {"uuid", "u1"}, {"parentUuid", nullptr},
-                 {"message", {{"role", "user"},
-                              {"content", "deploy with key " + secrets[0] + " to https://" +
-                                              secrets[6] + "/job/7"}}}});
-    text += rec({{"type", "assistant"}, {"uuid", "a1"}, {"parentUuid", "u1"},
-                 {"message", {{"role", "assistant"}, {"content", json::array({
-                     {{"type", "tool_use"}, {"id", "t1"}, {"name", "Bash"},
-                      {"input", {{"command", "aws configure set aws_access_key_id " + secrets[1]}}}},
-                 })}}}});
-    text += rec({{"type", "user"}, {"uuid", "u2"}, {"parentUuid", "a1"},
-                 {"message", {{"role", "user"}, {"content", json::array({
-                     {{"type", "tool_result"}, {"tool_use_id", "t1"},
-                      {"content", "aws_secret_access_key = " + secrets[2] + "\nssh 10.20.30.40"}}})}}},
-                 {"toolUseResult", {{"stdout", "aws_secret_access_key = " + secrets[2]}, {"stderr", ""}}}});
-    text += rec({{"type", "assistant"}, {"uuid", "a2"}, {"parentUuid", "u2"},
-                 {"message", {{"role", "assistant"}, {"content", json::array({
-                     {{"type", "tool_use"}, {"id", "t2"}, {"name", "Read"},
-                      {"input", {{"file_path", "/w/app/.env"}}}}})}}}});
-    text += rec({{"type", "user"}, {"uuid", "u3"}, {"parentUuid", "a2"},
-                 {"message", {{"role", "user"}, {"content", json::array({
-                     {{"type", "tool_result"}, {"tool_use_id", "t2"},
-                      {"content", "1\tGITHUB_TOKEN=" + secrets[3] + "\n2\tDB_PASSWORD=" + secrets[4]}}})}}},
-                 {"toolUseResult", {{"type", "text"}, {"file", {{"filePath", "/w/app/.env"},
-                      {"content", "GITHUB_TOKEN=" + secrets[3] + "\nDB_PASSWORD=" + secrets[4]}}}}}});
-    text += rec({{"type", "assistant"}, {"uuid", "a3"}, {"parentUuid", "u3"},
-                 {"message", {{"role", "assistant"}, {"content", json::array({
-                     {{"type", "tool_use"}, {"id", "t3"}, {"name", "Write"},
-                      {"input", {{"file_path", "/w/app/id_ed25519"},
-                                 {"content", "-----BEGIN OPENSSH PRIVATE KEY-----\n" + secrets[5] +
-                                                 "\n-----END OPENSSH PRIVATE KEY-----\n"}}}}})}}}});
+    text += rec({{"type", "user"},
+                 {"uuid", "u1"},
+                 {"parentUuid", nullptr},
+                 {"message",
+                  {{"role", "user"},
+                   {"content",
+                    "deploy with key " + secrets[0] + " to https://" + secrets[6] + "/job/7"}}}});
+    text +=
+        rec({{"type", "assistant"},
+             {"uuid", "a1"},
+             {"parentUuid", "u1"},
+             {"message",
+              {{"role", "assistant"},
+               {"content",
+                json::array({
+                    {{"type", "tool_use"},
+                     {"id", "t1"},
+                     {"name", "Bash"},
+                     {"input", {{"command", "aws configure set aws_access_key_id " + secrets[1]}}}},
+                })}}}});
+    text += rec(
+        {{"type", "user"},
+         {"uuid", "u2"},
+         {"parentUuid", "a1"},
+         {"message",
+          {{"role", "user"},
+           {"content", json::array({{{"type", "tool_result"},
+                                     {"tool_use_id", "t1"},
+                                     {"content", "aws_secret_access_key = " + secrets[2] +
+                                                     "\nssh 10.20.30.40"}}})}}},
+         {"toolUseResult", {{"stdout", "aws_secret_access_key = " + secrets[2]}, {"stderr", ""}}}});
+    text += rec({{"type", "assistant"},
+                 {"uuid", "a2"},
+                 {"parentUuid", "u2"},
+                 {"message",
+                  {{"role", "assistant"},
+                   {"content", json::array({{{"type", "tool_use"},
+                                             {"id", "t2"},
+                                             {"name", "Read"},
+                                             {"input", {{"file_path", "/w/app/.env"}}}}})}}}});
+    text +=
+        rec({{"type", "user"},
+             {"uuid", "u3"},
+             {"parentUuid", "a2"},
+             {"message",
+              {{"role", "user"},
+               {"content", json::array({{{"type", "tool_result"},
+                                         {"tool_use_id", "t2"},
+                                         {"content", "1\tGITHUB_TOKEN=" + secrets[3] +
+                                                         "\n2\tDB_PASSWORD=" + secrets[4]}}})}}},
+             {"toolUseResult",
+              {{"type", "text"},
+               {"file",
+                {{"filePath", "/w/app/.env"},
+                 {"content", "GITHUB_TOKEN=" + secrets[3] + "\nDB_PASSWORD=" + secrets[4]}}}}}});
+    text +=
+        rec({{"type", "assistant"},
+             {"uuid", "a3"},
+             {"parentUuid", "u3"},
+             {"message",
+              {{"role", "assistant"},
+               {"content",
+                json::array({{{"type", "tool_use"},
+                              {"id", "t3"},
+                              {"name", "Write"},
+                              {"input",
+                               {{"file_path", "/w/app/id_ed25519"},
+                                {"content", "-----BEGIN OPENSSH PRIVATE KEY-----\n" + secrets[5] +
+                                                "\n-----END OPENSSH PRIVATE KEY-----\n"}}}}})}}}});
     text += rec({{"type", "brand-new-record"}, {"uuid", "x1"}, {"token", secrets[8]}});
     text += rec({{"type", "custom-title"}, {"customTitle", "rotate " + secrets[1]}});
     // A corrupt line holding a secret: its error message must not echo it.
@@ -279,7 +336,8 @@ TEST_CASE("redact: planted secrets land nowhere — database files, search, show
     CHECK(!contains(show.out + show.err, s));
     CHECK(!contains(showHuman.out, s));
     CHECK(!contains(sessions.out, s));
-    auto search = runMantra("--db " + shellQuote(db) + " search --json " + shellQuote("\"" + s + "\""));
+    auto search =
+        runMantra("--db " + shellQuote(db) + " search --json " + shellQuote("\"" + s + "\""));
     // The query is echoed back redacted by the built-in rules; a value that is only a secret
     // in context (a bare password) is the user's own input, so only the hits are checked.
     REQUIRE(search.exitCode == 0);
@@ -303,11 +361,13 @@ TEST_CASE("redact: a rule added later is applied by redact --rescan", "[redact]"
                         {"message", {{"role", "user"}, {"content", "the code is " + secret}}}})
                           .dump() +
                       "\n");
-  REQUIRE(runMantra("--db " + shellQuote(db) + " index " + shellQuote(file.string())).exitCode == 0);
+  REQUIRE(runMantra("--db " + shellQuote(db) + " index " + shellQuote(file.string())).exitCode ==
+          0);
   REQUIRE(contains(runMantra("--db " + shellQuote(db) + " search --json 778899").out, secret));
 
-  auto rescan = runMantra("--db " + shellQuote(db) +
-                          " redact --rescan --json --redact-pattern 'proj-code=PROJ-SECRET-[0-9]+'");
+  auto rescan =
+      runMantra("--db " + shellQuote(db) +
+                " redact --rescan --json --redact-pattern 'proj-code=PROJ-SECRET-[0-9]+'");
   REQUIRE(rescan.exitCode == 0);
   CHECK(rescan.json()["events"] == 1);
   CHECK(rescan.json()["sessions"] == 1); // the title came from the prompt
@@ -322,7 +382,8 @@ TEST_CASE("redact: scan reports where, never what", "[redact]") {
   TempDir tmp;
   writeFile(tmp.path() / "notes.txt", "line one\nkey AKIAZ3MXQ7PLK2W9RT4N here\n");
   writeFile(tmp.path() / "s.jsonl",
-            "{\"a\":1}\n" + json({{"t", "x ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"}}).dump() + "\n");
+            "{\"a\":1}\n" + json({{"t", "x ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"}}).dump() +
+                "\n");
   auto r = runMantra("scan --json " + shellQuote(tmp.path().string()));
   REQUIRE(r.exitCode == 0);
   CHECK(!contains(r.out, "AKIAZ3MXQ7PLK2W9RT4N"));

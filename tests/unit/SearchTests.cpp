@@ -163,8 +163,7 @@ TEST_CASE("search finds events with every word and carries session details", "[s
   Corpus c;
   c.session("claude:one", "add a verbose flag", "/w/calc");
   c.session("claude:two", "rename ops", "/w/other");
-  c.add("claude:one", EventKind::User, "add a --verbose flag to the calc CLI", "",
-        1764071106683);
+  c.add("claude:one", EventKind::User, "add a --verbose flag to the calc CLI", "", 1764071106683);
   c.add("claude:one", EventKind::Assistant, "I will add the flag now");
   c.add("claude:two", EventKind::User, "rename ops.py to operations.py");
   c.done();
@@ -326,8 +325,8 @@ TEST_CASE("special characters never reach FTS5 as syntax", "[search]") {
   c.done();
 
   const std::vector<std::string> queries = {
-      "calc.ops", "--verbose", "NEAR(",  "NEAR(a, b)", "OR",    "AND",  "NOT",    "*",
-      "**",       "a*b*",      "(x)",    "^start",     "col:x", "{a b}", "+",     "-",
+      "calc.ops", "--verbose", "NEAR(",  "NEAR(a, b)", "OR",    "AND",    "NOT",   "*",
+      "**",       "a*b*",      "(x)",    "^start",     "col:x", "{a b}",  "+",     "-",
       "a AND",    "OR OR",     "'quote", "\\",         "%_",    "a\"b\"", "\"*\"", ":"};
   for (const auto &q : queries) {
     INFO("query: " << q);

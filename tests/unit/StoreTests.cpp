@@ -263,8 +263,8 @@ TEST_CASE("Store::open refuses a database from a newer schema", "[store]") {
 TEST_CASE("Store::open refuses a file that is not SQLite without touching it", "[store]") {
   TempDir tmp;
   const std::string path = tmp / "notes.db";
-  const std::string content = std::string("this is a plain text file, not a database\n") +
-                              std::string(4096, 'x');
+  const std::string content =
+      std::string("this is a plain text file, not a database\n") + std::string(4096, 'x');
   writeFile(path, content);
   auto r = Store::open(path);
   REQUIRE_FALSE(r);
@@ -413,7 +413,8 @@ TEST_CASE("events() returns the requested seq range", "[store]") {
   Fixture f;
   f.begin();
   for (int i = 1; i <= 10; ++i)
-    f.append(makeEvent("claude:r", EventKind::User, std::string("event ").append(std::to_string(i))));
+    f.append(
+        makeEvent("claude:r", EventKind::User, std::string("event ").append(std::to_string(i))));
   f.append(makeEvent("claude:other", EventKind::User, "not mine"));
   f.commit();
   auto seqs = [&](int64_t from, int64_t to) {
@@ -747,8 +748,7 @@ TEST_CASE("findCall skips tool_result events that carry the same call id", "[sto
   f.commit();
 }
 
-TEST_CASE("the FTS index follows mergeResult: new output is found, stale text is not",
-          "[store]") {
+TEST_CASE("the FTS index follows mergeResult: new output is found, stale text is not", "[store]") {
   Fixture f;
   f.begin();
   Event call = makeEvent("claude:fts", EventKind::Shell, "placeholderzebra");
@@ -773,7 +773,8 @@ TEST_CASE("the FTS index follows mergeResult: new output is found, stale text is
   CHECK(ftsRows(*f.store, "placeholderzebra").empty());
   CHECK(ftsRows(*f.store, "unittest") == std::vector<std::string>{std::to_string(row)});
   // The external-content index agrees with the events table.
-  CHECK(f.store->db().exec("INSERT INTO events_fts(events_fts, rank) VALUES('integrity-check', 1)"));
+  CHECK(
+      f.store->db().exec("INSERT INTO events_fts(events_fts, rank) VALUES('integrity-check', 1)"));
 }
 
 TEST_CASE("forgetSource removes the source's events from the table and the index", "[store]") {
@@ -956,8 +957,7 @@ TEST_CASE("begin() fails with Busy while another Store holds the write lock", "[
   REQUIRE(blocked->commit());
 }
 
-TEST_CASE("begin() fails with Busy while a raw connection holds BEGIN IMMEDIATE",
-          "[store][lock]") {
+TEST_CASE("begin() fails with Busy while a raw connection holds BEGIN IMMEDIATE", "[store][lock]") {
   TempDir tmp;
   const std::string path = tmp / "mantra.db";
   { auto init = openOk(path); }

@@ -46,7 +46,8 @@ inline fs::path fixture(const std::string &rel) {
 // ../shared/fixtures/real/<rel> beside the project, when it exists (CI has it; a bare clone
 // does not). Empty path when absent: tests skip with a message.
 inline fs::path sharedReal(const std::string &rel) {
-  const fs::path p = fs::path(MANTRA_SOURCE_DIR).parent_path() / "shared" / "fixtures" / "real" / rel;
+  const fs::path p =
+      fs::path(MANTRA_SOURCE_DIR).parent_path() / "shared" / "fixtures" / "real" / rel;
   std::error_code ec;
   return fs::exists(p, ec) ? p : fs::path();
 }

@@ -41,7 +41,8 @@ TEST_CASE("parseIsoTime applies offsets", "[time]") {
   CHECK(parseIsoTime("2026-11-25T13:45:06+02") == std::optional<int64_t>(kBase));
   CHECK(parseIsoTime("2026-11-25T06:15:06-05:30") == std::optional<int64_t>(kBase));
   CHECK(parseIsoTime("2026-11-25T11:45:06+00:00") == std::optional<int64_t>(kBase));
-  CHECK(parseIsoTime("2026-11-25T11:45:06.683+01:00") == std::optional<int64_t>(kBase + 683 - hour));
+  CHECK(parseIsoTime("2026-11-25T11:45:06.683+01:00") ==
+        std::optional<int64_t>(kBase + 683 - hour));
   // An offset that crosses midnight changes the date.
   CHECK(parseIsoTime("2026-11-26T01:00:00+02:00") == parseIsoTime("2026-11-25T23:00:00Z"));
   CHECK(parseIsoTime("2026-11-24T22:00:00-02:00") == parseIsoTime("2026-11-25T00:00:00Z"));
