@@ -5,6 +5,9 @@
 #include "store/WriterLock.h"
 
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
 
 using namespace mantra;
 using namespace mantra::test;
@@ -360,4 +363,72 @@ TEST_CASE("Indexer: one writer at a time, the other told who holds the lock", "[
   // Released with its holder: the next run indexes.
   auto r = env.index({fixture("generated/claude/home").string()});
   CHECK(r.totals.sessions == 1);
+}
+
+TEST_CASE("Indexer: kill -9 in the middle of indexing loses and duplicates nothing", "[indexer]") {
+  // 240 sessions made from the genuine Claude session, each under its own id (~20 MB), so that
+  // an index run takes long enough to be killed half-way.
+  TempDir tmp;
+  const auto src = fixture("generated/claude/home/.claude/projects/-tmp-realgen-work-rich-claude/"
+                           "f2d6f4b6-9e33-45d2-bedd-760d95df010b.jsonl");
+  const std::string text = readFile(src);
+  const std::string id = "f2d6f4b6-9e33-45d2-bedd-760d95df010b";
+  for (int i = 0; i < 240; ++i) {
+    char newId[40];
+    std::snprintf(newId, sizeof newId, "f2d6f4b6-9e33-45d2-bedd-%012d", i);
+    std::string copy = text;
+    for (size_t at = copy.find(id); at != std::string::npos; at = copy.find(id, at + 1))
+      copy.replace(at, id.size(), newId);
+    writeFile(tmp.path() / "corpus" / "projects" / "p" / (std::string(newId) + ".jsonl"), copy);
+  }
+  const std::string corpus = (tmp.path() / "corpus").string();
+  const std::string killed = (tmp.path() / "killed.db").string();
+  const std::string clean = (tmp.path() / "clean.db").string();
+
+  // Start an index run and kill it hard part-way.
+  const std::string cmd = std::string(MANTRA_BINARY) + " --db " + shellQuote(killed) + " index " +
+                          shellQuote(corpus) + " >/dev/null 2>&1 & echo $!";
+  FILE *p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  int pid = 0;
+  REQUIRE(std::fscanf(p, "%d", &pid) == 1);
+  ::pclose(p);
+  // Kill as soon as it holds the writer lock (it writes its pid there): mid-run.
+  for (int i = 0; i < 500 && readFile(killed + ".lock").empty(); ++i)
+    ::usleep(2 * 1000);
+  ::usleep(50 * 1000);
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
+    ::usleep(5 * 1000);
+  {
+    auto half = Store::open(killed);
+    REQUIRE(half);
+    auto c = (*half)->counts();
+    REQUIRE(c);
+    if (c->sources == 240)
+      WARN("the index run finished before it could be killed; only the restart is tested");
+    else
+      CHECK(c->sources < 240);
+  }
+
+  // Restart, and compare with a clean run: the same sessions, the same events, no more.
+  auto resumed = runMantra("--db " + shellQuote(killed) + " index --json " + shellQuote(corpus));
+  REQUIRE(resumed.exitCode == 0);
+  auto fresh = runMantra("--db " + shellQuote(clean) + " index --json " + shellQuote(corpus));
+  REQUIRE(fresh.exitCode == 0);
+  CHECK(resumed.json()["sessions"] == 240);
+  CHECK(resumed.json()["sessions"] == fresh.json()["sessions"]);
+  CHECK(resumed.json()["events"] == fresh.json()["events"]);
+  CHECK(resumed.json()["sources"] == fresh.json()["sources"]);
+  auto store = Store::open(killed);
+  REQUIRE(store);
+  auto check = (*store)->db().prepare("PRAGMA integrity_check");
+  REQUIRE(check);
+  REQUIRE(check->step());
+  CHECK(check->text(0) == "ok");
+  auto dup = (*store)->db().prepare("SELECT count(*) FROM (SELECT session_id, seq FROM events "
+                                    "GROUP BY 1, 2 HAVING count(*) > 1)");
+  REQUIRE(dup);
+  REQUIRE(dup->step());
+  CHECK(dup->int64(0) == 0);
 }
