@@ -157,21 +157,6 @@ std::string partsText(const json &content) {
   return out;
 }
 
-// Searchable text for a generic tool call: its string arguments, one per line.
-std::string argsText(const json &args) {
-  std::string out;
-  if (!args.is_object())
-    return args.is_string() ? args.get<std::string>() : out;
-  for (const auto &[k, v] : args.items()) {
-    if (!v.is_string() || v.get_ref<const std::string &>().empty())
-      continue;
-    if (!out.empty())
-      out += "\n";
-    out += v.get<std::string>();
-  }
-  return out;
-}
-
 const std::string &argPath(const json &args) {
   for (const char *k : {"file_path", "absolute_path", "path"})
     if (const std::string &p = js::str(args, k); !p.empty())
@@ -500,7 +485,7 @@ private:
         e.path = argPath(args);
         e.text = js::str(args, name == "write_file" ? "content" : "new_string");
       } else {
-        e.text = argsText(args);
+        e.text = js::stringValues(args);
         e.path = argPath(args);
       }
       sink.event(std::move(e));

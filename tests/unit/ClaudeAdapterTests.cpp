@@ -12,34 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-// Collects everything an adapter emits, in order.
-struct Collect : Sink {
-  std::vector<SessionInfo> sessions;
-  std::vector<Event> events;
-  std::vector<TitleHint> hints;
-  std::vector<std::pair<int64_t, std::string>> problems;
-  int unknown = 0;
-  void session(const SessionInfo &s) override { sessions.push_back(s); }
-  void event(Event &&e) override { events.push_back(std::move(e)); }
-  void titleHint(TitleHint &&h) override { hints.push_back(std::move(h)); }
-  void problem(int64_t line, std::string m) override { problems.emplace_back(line, std::move(m)); }
-  void unknownRecord() override { ++unknown; }
-
-  std::vector<std::string> texts(EventKind k) const {
-    std::vector<std::string> out;
-    for (const auto &e : events)
-      if (e.kind == k)
-        out.push_back(e.text);
-    return out;
-  }
-  SessionInfo merged(const std::string &id) const {
-    SessionInfo acc;
-    for (const auto &s : sessions)
-      if (s.id == id)
-        mergeSessionInfo(acc, s);
-    return acc;
-  }
-};
+using Collect = CollectSink;
 
 // Feeds a file line by line through a fresh parser, as the Indexer does.
 Collect parseFile(const fs::path &p, json state = nullptr) {

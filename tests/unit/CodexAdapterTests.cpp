@@ -14,32 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-// Collects everything an adapter emits, in order.
-struct Collect : Sink {
-  std::vector<SessionInfo> sessions;
-  std::vector<Event> events;
-  std::vector<std::pair<int64_t, std::string>> problems;
-  int unknown = 0;
-  void session(const SessionInfo &s) override { sessions.push_back(s); }
-  void event(Event &&e) override { events.push_back(std::move(e)); }
-  void titleHint(TitleHint &&) override {}
-  void problem(int64_t line, std::string m) override { problems.emplace_back(line, std::move(m)); }
-  void unknownRecord() override { ++unknown; }
-
-  std::vector<std::string> texts(EventKind k) const {
-    std::vector<std::string> out;
-    for (const auto &e : events)
-      if (e.kind == k)
-        out.push_back(e.text);
-    return out;
-  }
-  SessionInfo merged() const {
-    SessionInfo acc;
-    for (const auto &s : sessions)
-      mergeSessionInfo(acc, s);
-    return acc;
-  }
-};
+using Collect = CollectSink;
 
 // Feeds lines through one parser, as the Indexer does.
 void feed(FileParser &parser, const std::vector<std::string> &lines, Collect &c, int64_t from = 0) {

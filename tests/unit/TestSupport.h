@@ -2,6 +2,8 @@
 // `mantra` binary.
 #pragma once
 
+#include "ingest/Adapter.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -103,5 +105,36 @@ inline std::string shellQuote(const std::string &s) {
   }
   return out + "'";
 }
+
+// A Sink that keeps everything an adapter emits, in order, for the adapter tests.
+struct CollectSink : Sink {
+  std::vector<SessionInfo> sessions;
+  std::vector<Event> events;
+  std::vector<TitleHint> hints;
+  std::vector<std::pair<int64_t, std::string>> problems;
+  int unknown = 0;
+  void session(const SessionInfo &s) override { sessions.push_back(s); }
+  void event(Event &&e) override { events.push_back(std::move(e)); }
+  void titleHint(TitleHint &&h) override { hints.push_back(std::move(h)); }
+  void problem(int64_t line, std::string m) override { problems.emplace_back(line, std::move(m)); }
+  void unknownRecord() override { ++unknown; }
+
+  // The texts of the events of one kind, in order.
+  std::vector<std::string> texts(EventKind k) const {
+    std::vector<std::string> out;
+    for (const auto &e : events)
+      if (e.kind == k)
+        out.push_back(e.text);
+    return out;
+  }
+  // The session metadata merged as the store would, for one session id (all when empty).
+  SessionInfo merged(const std::string &id = "") const {
+    SessionInfo acc;
+    for (const auto &s : sessions)
+      if (id.empty() || s.id == id)
+        mergeSessionInfo(acc, s);
+    return acc;
+  }
+};
 
 } // namespace mantra::test
