@@ -44,8 +44,41 @@ struct Event {
   std::string callId;          // pairs a tool call with its result (agent's tool-use id)
   std::string uuid;            // the agent's own id for the record, when it has one
   nlohmann::json data;         // kind-specific detail: tool input, the agent's tool result, raw
-                               // JSON of an unknown record. Null when there is none.
+                               // JSON of an unknown record. Null when there is none. The
+                               // normalized keys below are the only ones read past an adapter.
 };
+
+// Normalized keys in Event::data, written by the adapters and read by the timeline (the file
+// state at each step). Everything else in `data` is the agent's own detail, kept for display.
+//
+// data.changes (edit events, and an edit's result event: after the merge it is
+// data.result.changes) — what the step did to files, one entry per file:
+//   {"path": absolute path (relative ones resolved against the session's cwd),
+//    "op": "write"    "content": the whole new content       Write, write_file, Add File
+//          "replace"  "edits": [{"old","new","all":bool,"count":int?}] applied in order;
+//                     "count" = the number of occurrences the agent expected (Gemini's
+//                     expected_replacements); "all" = replace every occurrence
+//          "patch"    "patch": the body of one apply_patch "*** Update File:" section ("@@ ctx"
+//                     lines, then ' ', '-', '+' lines, optional "*** End of File")
+//          "unified"  "diff": unified-diff hunks with line numbers ("@@ -a,b +c,d @@", then
+//                     ' ', '-', '+' lines, optional "\ No newline at end of file")
+//          "delete"
+//          "notebook" "cell": id or index, "source", "mode": "replace"|"insert"|"delete",
+//                     "cellType"
+//          "unknown"  "reason": why the change cannot be replayed
+//    optional on every op: "to" (the file was moved there, after applying the op),
+//    "before" / "after": the file's whole content before / after the step as the agent itself
+//    recorded it (Claude Code's originalFile, Gemini's originalContent/newContent, Codex's
+//    patch_apply_end content). }
+// A result's changes describe what was actually applied and win over the request's for the
+// same path.
+//
+// data.read (a tool result, or a shell result: data.result.read) — the agent read a file:
+//   {"path": absolute path, "content": the file's text with any line-number prefixes removed,
+//    "complete": true only when this is the whole file, untruncated}
+//
+// Shell events: data.cwd, data.durationMs, data.stdout / data.stderr where the agent keeps them
+// apart (the event's text is always the combined output).
 
 // Metadata about a session as far as one record tells it. Empty fields mean "not known from this
 // record"; the store merges successive updates (earliest start, latest end, first project, …).
