@@ -9,6 +9,7 @@
 #include "store/Store.h"
 #include "util/Time.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -28,7 +29,13 @@ Usage:
   mantra index    [--json] [--dry-run] [PATH...]
                   index sessions (default: every agent's folders); --dry-run lists the files
   mantra sessions [--json] [--agent A] [--project DIR] [--limit N]
-  mantra show     [--json] [--all] [--full] SESSION [--from N] [--to M]
+  mantra show     [--json] [--all] [--full] [--kind K] SESSION [--from N] [--to M]
+                  K: user, assistant, shell, edit, … (comma-separated)
+  mantra files    [--json] SESSION          the files a session touched: changed at, read at
+  mantra file     [--json] SESSION SEQ PATH a file's content after step SEQ
+  mantra diff     [--json] SESSION SEQ [PATH] | SESSION --from A --to B [PATH]
+                  the unified diff a step (or a range of steps) made
+  mantra verify   [--json]                 the timeline's self-check: reads vs reconstruction
   mantra search   [--json] [--limit N] QUERY...
   mantra status   [--json]                 what the database holds, per agent; archived sessions
   mantra scan     [--json] PATH...         report secrets in files (never prints them)
@@ -267,6 +274,26 @@ int cmdShow(const Args &a) {
   auto events = (*store)->events(s->id, from, to);
   if (!events)
     return fail(events.error());
+  if (const std::string kinds = opt(a, "--kind"); !kinds.empty()) {
+    std::set<EventKind> keep;
+    size_t i = 0;
+    while (i <= kinds.size()) {
+      const size_t comma = std::min(kinds.find(',', i), kinds.size());
+      const std::string name = kinds.substr(i, comma - i);
+      auto k = eventKindFromString(name);
+      if (!k)
+        return usage("--kind: unknown kind '" + name +
+                     "' (user, assistant, reasoning, tool_call, tool_result, shell, edit, "
+                     "summary, meta)");
+      keep.insert(*k);
+      i = comma + 1;
+    }
+    std::vector<Event> kept;
+    for (auto &e : *events)
+      if (keep.count(e.kind))
+        kept.push_back(std::move(e));
+    *events = std::move(kept);
+  }
   if (a.flags.count("--json")) {
     json list = json::array();
     for (const auto &e : *events)
@@ -301,6 +328,13 @@ int cmdShow(const Args &a) {
         head += "  (exit " + std::to_string(*e.exitCode) + ")";
       else if (e.isError)
         head += "  (failed)";
+      if (e.data.is_object()) {
+        if (auto d = e.data.find("durationMs"); d != e.data.end() && d->is_number())
+          head += "  " + std::to_string(d->get<int64_t>()) + " ms";
+        if (auto c = e.data.find("cwd");
+            c != e.data.end() && c->is_string() && c->get<std::string>() != s->project)
+          head += "  in " + homeRelative(c->get<std::string>());
+      }
       break;
     case EventKind::Edit:
       head +=
@@ -428,6 +462,14 @@ int main(int argc, char **argv) {
     return cmdRedact(a);
   if (a.command == "serve")
     return cmdServe(a);
+  if (a.command == "files")
+    return cmdFiles(a);
+  if (a.command == "file")
+    return cmdFile(a);
+  if (a.command == "diff")
+    return cmdDiff(a);
+  if (a.command == "verify")
+    return cmdVerify(a);
   return usage("unknown command '" + a.command + "'");
 }
 

@@ -41,5 +41,9 @@ int cmdScan(const Args &a);
 int cmdStatus(const Args &a);
 int cmdRedact(const Args &a);
 int cmdServe(const Args &a);
+int cmdFiles(const Args &a);
+int cmdFile(const Args &a);
+int cmdDiff(const Args &a);
+int cmdVerify(const Args &a);
 
 } // namespace mantra::cli

@@ -1,5 +1,7 @@
 #include "ingest/Indexer.h"
 
+#include "timeline/Timeline.h"
+
 #include "store/WriterLock.h"
 
 #include <algorithm>
@@ -361,11 +363,29 @@ Status Indexer::commitBatch() {
     resolveHints_ = false;
   }
   inTxn_ = false;
+  const std::vector<std::string> touched = store_.touchedSessions();
   if (auto st = store_.commit(); !st) {
     store_.rollback();
     return st;
   }
-  return {};
+  return rebuildTimelines(touched);
+}
+
+Status Indexer::rebuildTimelines(const std::vector<std::string> &sessions) {
+  // The file states of every session that got new steps, in a transaction of their own: the
+  // FTS index's pending terms are flushed by the batch commit already, and a failure here
+  // leaves the events in place (the next run computes the states again).
+  if (sessions.empty())
+    return {};
+  if (auto st = store_.begin(); !st)
+    return st;
+  for (const auto &id : sessions) {
+    if (auto st = timeline::rebuild(store_, id, redactor_); !st) {
+      store_.rollback();
+      return st;
+    }
+  }
+  return store_.commit();
 }
 
 Status Indexer::indexFile(const Candidate &c, IndexReport &report) {

@@ -68,6 +68,7 @@ private:
   Status indexFile(const Candidate &c, IndexReport &report);
   Status ensureTransaction();
   Status commitBatch();
+  Status rebuildTimelines(const std::vector<std::string> &sessions);
 
   Store &store_;
   const Redactor &redactor_;

@@ -89,6 +89,33 @@ CREATE VIRTUAL TABLE events_fts USING fts5(
   tokenize='porter unicode61 remove_diacritics 2'
 );
 )sql",
+    // 2: the timeline — each touched file's state after each step, contents stored once per
+    // distinct content (blobs, keyed by the git blob id of the content, zstd-compressed). The
+    // adapters learned to write the normalized edit/read keys at the same time, so every source
+    // is read again from the start on the next index run (its head hash no longer matches).
+    R"sql(
+CREATE TABLE blobs(
+  hash TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE file_states(
+  session_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  op TEXT NOT NULL,
+  blob TEXT,
+  present INTEGER NOT NULL,
+  base TEXT NOT NULL,
+  exact INTEGER NOT NULL,
+  status TEXT,
+  other_path TEXT,
+  matched INTEGER
+);
+CREATE INDEX file_states_path ON file_states(session_id, path, seq);
+ALTER TABLE events ADD COLUMN touches INTEGER NOT NULL DEFAULT 0;
+UPDATE sources SET head_hash = 'schema-2';
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == Store::kSchemaVersion);
@@ -477,8 +504,8 @@ Status Store::reserveSeq(Event &e) {
 
 Expected<int64_t> Store::insertEvent(const Event &e, int64_t sourceId) {
   auto *st = db_.cached("INSERT INTO events(session_id, seq, kind, time, text, tool, path, "
-                        "command, exit_code, is_error, call_id, uuid, data, source_id) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+                        "command, exit_code, is_error, call_id, uuid, data, source_id, touches) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   if (!st)
     return db_.lastError("store: insert event");
   st->bind(1, e.sessionId).bind(2, e.seq).bind(3, toString(e.kind)).bindOpt(4, e.time);
@@ -487,6 +514,11 @@ Expected<int64_t> Store::insertEvent(const Event &e, int64_t sourceId) {
   st->bindOpt(12, e.uuid);
   bindData(*st, 13, e.data);
   st->bind(14, sourceId);
+  // Whether the timeline needs this event's data: a read or a change of a file (normalized keys,
+  // see Model.h); edits and shell commands are read regardless.
+  const bool touches =
+      e.data.is_object() && (e.data.contains("read") || e.data.contains("changes"));
+  st->bind(15, touches ? 1 : 0);
   if (auto r = st->run(); !r)
     return makeError(r.error().code, "store: insert event: " + r.error().message);
   const int64_t rowId = db_.lastInsertId();

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -68,9 +69,31 @@ struct CallRef {
   std::string tool;
 };
 
+// A file's state after a step: one row of the timeline (see timeline/Timeline.h).
+struct FileStateRow {
+  int64_t seq = 0;  // 0: the state when the session started (a base found before any change)
+  std::string path; // absolute
+  std::string op;   // base | read | write | edit | delete | move | command
+  std::optional<std::string> content; // nullopt: unknown, or the file does not exist
+  std::string hash;                   // the content's blob id (read back from the store)
+  bool present = true;                // false: the file does not exist after this step
+  std::string base;                   // original | read | git | disk | none
+  bool exact = false;                 // the content is known exactly
+  std::string status;                 // empty when all went well, else what went wrong
+  std::string otherPath;              // move: the path at the other end
+  std::optional<bool> matched;        // read: whether the reconstruction agreed with it
+};
+
+// Self-check counts for one agent (`mantra verify`).
+struct VerifyStats {
+  std::string agent;
+  int64_t sessions = 0, files = 0, changes = 0, exact = 0, unknown = 0, failed = 0;
+  int64_t checks = 0, matches = 0, mismatches = 0;
+};
+
 class Store {
 public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database at `path`.
   static Expected<std::unique_ptr<Store>> open(const std::string &path);
@@ -120,7 +143,25 @@ public:
   // database files. Needs no open transaction; takes the write lock.
   Status purge();
 
+  // Sessions whose events changed since begin() (valid until commit()).
+  std::vector<std::string> touchedSessions() const { return {touched_.begin(), touched_.end()}; }
+
+  // --- the timeline (between begin() and commit()) ---
+  // Replaces a session's file states; contents go to the blob table once per distinct content.
+  Status replaceFileStates(const std::string &sessionId, const std::vector<FileStateRow> &rows);
+  // The events the timeline reads: edits, shell commands and tool results, with their data.
+  Expected<std::vector<Event>> timelineEvents(const std::string &sessionId);
+
   // --- reading ---
+  // A session's file states ordered by path then seq (one path, or all when `path` is empty);
+  // contents are loaded only when `withContent`.
+  Expected<std::vector<FileStateRow>> fileStates(const std::string &sessionId,
+                                                 const std::string &path, bool withContent);
+  // A stored content by its hash.
+  Expected<std::optional<std::string>> blob(const std::string &hash);
+  Expected<std::vector<VerifyStats>> verifyStats();
+  // Reads whose content disagreed with the reconstruction: (session, seq, path).
+  Expected<std::vector<std::tuple<std::string, int64_t, std::string>>> mismatches(int limit);
   Expected<std::vector<SessionRow>> sessions(const SessionFilter &f);
   // Finds a session by full id, native id, or a unique prefix of either.
   Expected<SessionRow> session(const std::string &idOrPrefix);
