@@ -27,6 +27,17 @@ void mergeResult(Event &call, const Event &result) {
     call.text = result.text;
   else if (!result.text.empty())
     call.data["resultText"] = result.text;
+  if (call.kind == EventKind::Shell && !call.data.contains("durationMs") && call.time &&
+      result.time && *result.time >= *call.time) {
+    // Where the agent does not record how long a command ran, the time between the call and its
+    // result is the best measure there is.
+    if (!result.data.is_object() || !result.data.contains("durationMs"))
+      call.data["durationMs"] = *result.time - *call.time;
+  }
+  if (result.data.is_object())
+    for (const char *k : {"durationMs", "stdout", "stderr"})
+      if (auto it = result.data.find(k); it != result.data.end() && call.kind == EventKind::Shell)
+        call.data[k] = *it;
   if (result.exitCode)
     call.exitCode = result.exitCode;
   call.isError = call.isError || result.isError;
