@@ -8,8 +8,9 @@
 //   user tool_result               -> tool_result, merged by the store into its shell/edit call
 //   assistant text/thinking        -> assistant / reasoning
 //   assistant tool_use Bash        -> shell   (command; output and exit code from the result)
-//   assistant tool_use Edit, …     -> edit    (path, old/new text; toolUseResult kept for the
-//                                              timeline: originalFile, structuredPatch)
+//   assistant tool_use Edit, …     -> edit    (path, old/new text, data.changes; the result's
+//                                              data.changes from originalFile/structuredPatch)
+//   tool_result of Read            -> tool_result with data.read (the file as returned)
 //   assistant tool_use (other)     -> tool_call
 //   system, file-history-snapshot,
 //   hook attachments, pr-link      -> meta
@@ -17,6 +18,13 @@
 //   queued_command attachment      -> user
 //   bookkeeping (queue-operation, last-prompt, mode, progress, listings, reminders) -> nothing
 //   anything else                  -> meta with the raw record, counted as unknown
+//
+// Normalized keys (model/Model.h): an edit's data.changes come from its input (Edit/MultiEdit
+// -> "replace", Write -> "write", NotebookEdit -> "notebook"); its result's from toolUseResult,
+// which says what was applied — 1.0.x strips trailing whitespace from new text, and the user may
+// have modified the change — so structuredPatch ("unified") or the written content ("write")
+// with originalFile as "before" wins. A Bash call gets data.cwd (the record's cwd); its result
+// keeps toolUseResult's stdout/stderr as they are.
 #include "ingest/ClaudeAdapter.h"
 
 #include "ingest/Json.h"
@@ -24,6 +32,8 @@
 #include "util/Time.h"
 
 #include <cstdlib>
+#include <optional>
+#include <string>
 #include <unordered_set>
 
 namespace mantra {
@@ -140,6 +150,223 @@ EventKind kindForTool(const std::string &name) {
   if (name == "Edit" || name == "MultiEdit" || name == "Write" || name == "NotebookEdit")
     return EventKind::Edit;
   return EventKind::ToolCall;
+}
+
+// --- normalized changes and reads (model/Model.h) ---------------------------------------------
+
+// `p` as an absolute, lexically normal path: a relative one is resolved against `cwd` (left
+// relative when the cwd is unknown). "" stays "".
+std::string absolutePath(const std::string &p, const std::string &cwd) {
+  if (p.empty())
+    return p;
+  fs::path path(p);
+  if (path.is_relative() && !cwd.empty())
+    path = fs::path(cwd) / path;
+  std::string out = path.lexically_normal().generic_string();
+  while (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+
+json replaceEdit(const std::string &oldText, const std::string &newText, bool all) {
+  return {{"old", oldText}, {"new", newText}, {"all", all}};
+}
+
+// The changes an edit tool's input asks for: one entry, or an empty array when the input names
+// no file. An Edit whose old_string is empty is a write of its new_string.
+json requestChanges(const std::string &name, const json &input, const std::string &cwd) {
+  json c = json::object();
+  if (name == "NotebookEdit") {
+    c["path"] = absolutePath(js::str(input, "notebook_path"), cwd);
+    c["op"] = "notebook";
+    if (const json &id = js::get(input, "cell_id"); id.is_string())
+      c["cell"] = id;
+    else if (const json &n = js::get(input, "cell_number"); n.is_number_integer())
+      c["cell"] = n;
+    c["source"] = js::str(input, "new_source");
+    const std::string &mode = js::str(input, "edit_mode");
+    c["mode"] = mode.empty() ? "replace" : mode;
+    if (const std::string &type = js::str(input, "cell_type"); !type.empty())
+      c["cellType"] = type;
+  } else {
+    c["path"] = absolutePath(js::str(input, "file_path"), cwd);
+    const json &oldText = js::get(input, "old_string");
+    if (name == "Write") {
+      c["op"] = "write";
+      c["content"] = js::str(input, "content");
+    } else if (name == "Edit" && oldText.is_string() &&
+               oldText.get_ref<const std::string &>().empty()) {
+      c["op"] = "write"; // an Edit from nothing creates (or fills an empty) file
+      c["content"] = js::str(input, "new_string");
+    } else {
+      json edits = json::array();
+      if (name == "MultiEdit") {
+        for (const auto &ed : js::get(input, "edits"))
+          edits.push_back(replaceEdit(js::str(ed, "old_string"), js::str(ed, "new_string"),
+                                      js::flag(ed, "replace_all")));
+      } else {
+        edits.push_back(replaceEdit(js::str(input, "old_string"), js::str(input, "new_string"),
+                                    js::flag(input, "replace_all")));
+      }
+      c["op"] = "replace";
+      c["edits"] = std::move(edits);
+    }
+  }
+  if (js::str(c, "path").empty())
+    return json::array();
+  return json::array({std::move(c)});
+}
+
+// structuredPatch hunks as unified-diff text, or nullopt when a hunk is not the expected shape.
+std::optional<std::string> hunksText(const json &hunks) {
+  std::string out;
+  for (const auto &h : hunks) {
+    const auto os = js::integer(h, "oldStart"), ol = js::integer(h, "oldLines");
+    const auto ns = js::integer(h, "newStart"), nl = js::integer(h, "newLines");
+    const json &lines = js::get(h, "lines");
+    if (!os || !ol || !ns || !nl || !lines.is_array())
+      return std::nullopt;
+    out += "@@ -" + std::to_string(*os) + "," + std::to_string(*ol) + " +" + std::to_string(*ns) +
+           "," + std::to_string(*nl) + " @@\n";
+    for (const auto &l : lines) {
+      if (!l.is_string())
+        return std::nullopt;
+      out += l.get<std::string>() + "\n";
+    }
+  }
+  return out;
+}
+
+// What an edit's toolUseResult says was applied, or null when it is not an edit's result. Write:
+// the content ("before" = originalFile; null for a created file). Edit/MultiEdit: the
+// structuredPatch as a unified diff, else the recorded old/new strings ("before" =
+// originalFile, originalFileContents in 1.0 MultiEdit); an Edit from an empty oldString writes
+// its newString. NotebookEdit: the recorded cell edit.
+json resultChanges(const json &tur, const std::string &cwd) {
+  if (!tur.is_object())
+    return nullptr;
+  json c = json::object();
+  const std::string &type = js::str(tur, "type");
+  const json &content = js::get(tur, "content");
+  json before = js::get(tur, "originalFile");
+  if (!before.is_string())
+    before = js::get(tur, "originalFileContents");
+  if ((type == "create" || type == "update") && content.is_string()) {
+    c["op"] = "write";
+    c["content"] = content;
+    if (before.is_string())
+      c["before"] = before;
+    else if (type == "create")
+      c["before"] = nullptr; // the file did not exist
+  } else if (tur.contains("new_source") && (tur.contains("cell_id") || tur.contains("edit_mode"))) {
+    if (!js::str(tur, "error").empty())
+      return nullptr;
+    c["op"] = "notebook";
+    if (const json &id = js::get(tur, "cell_id"); !id.is_null())
+      c["cell"] = id;
+    c["source"] = js::get(tur, "new_source");
+    const std::string &mode = js::str(tur, "edit_mode");
+    c["mode"] = mode.empty() ? "replace" : mode;
+    if (const std::string &t = js::str(tur, "cell_type"); !t.empty())
+      c["cellType"] = t;
+    for (auto [from, to] : {std::pair{"original_file", "before"}, {"updated_file", "after"}})
+      if (const json &v = js::get(tur, from); v.is_string())
+        c[to] = v;
+  } else {
+    const json &patch = js::get(tur, "structuredPatch");
+    const json &oldText = js::get(tur, "oldString");
+    std::optional<std::string> diff;
+    if (patch.is_array() &&
+        (before.is_string() || tur.contains("oldString") || tur.contains("edits")))
+      diff = hunksText(patch);
+    if (oldText.is_string() && oldText.get_ref<const std::string &>().empty()) {
+      c["op"] = "write"; // the file was created (or was empty): its content is the new text
+      c["content"] = js::str(tur, "newString");
+    } else if (diff) {
+      c["op"] = "unified";
+      c["diff"] = std::move(*diff);
+    } else if (js::get(tur, "oldString").is_string()) {
+      c["op"] = "replace";
+      c["edits"] = json::array({replaceEdit(js::str(tur, "oldString"), js::str(tur, "newString"),
+                                            js::flag(tur, "replaceAll"))});
+    } else if (js::get(tur, "edits").is_array() && before.is_string()) {
+      json edits = json::array();
+      for (const auto &ed : js::get(tur, "edits"))
+        edits.push_back(replaceEdit(js::str(ed, "old_string"), js::str(ed, "new_string"),
+                                    js::flag(ed, "replace_all")));
+      c["op"] = "replace";
+      c["edits"] = std::move(edits);
+    } else {
+      return nullptr;
+    }
+    if (before.is_string())
+      c["before"] = before;
+  }
+  std::string path = js::str(tur, "filePath");
+  if (path.empty())
+    path = js::str(tur, "notebook_path");
+  if (path.empty())
+    return nullptr;
+  c["path"] = absolutePath(path, cwd);
+  return json::array({std::move(c)});
+}
+
+// `content` without the "   12→" / "   12\t" line numbers Claude Code shows the model, when every
+// line carries them (numbered from `first` up); nullopt when it does not look numbered.
+std::optional<std::string> withoutLineNumbers(const std::string &content, int64_t first) {
+  std::string out;
+  int64_t expect = first;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t end = content.find('\n', pos);
+    const bool last = end == std::string::npos;
+    if (last)
+      end = content.size();
+    const std::string_view line(content.data() + pos, end - pos);
+    size_t i = 0;
+    while (i < line.size() && line[i] == ' ')
+      ++i;
+    const size_t digits = i;
+    int64_t n = 0;
+    while (i < line.size() && i - digits < 12 && line[i] >= '0' && line[i] <= '9')
+      n = n * 10 + (line[i++] - '0');
+    if (i == digits || n != expect)
+      return std::nullopt;
+    if (line.substr(i, 3) == "\u2192")
+      i += 3;
+    else if (line.substr(i, 1) == "\t")
+      i += 1;
+    else
+      return std::nullopt;
+    out += line.substr(i);
+    if (!last)
+      out += '\n';
+    ++expect;
+    pos = end + 1;
+  }
+  return expect > first ? std::optional<std::string>(std::move(out)) : std::nullopt;
+}
+
+// data.read for a Read result {type:"text", file:{filePath, content, startLine, numLines,
+// totalLines}}, or null. Complete only when the lines shown start at 1 and are all of them, and
+// the content came without line numbers (stripped ones lose whether the file ends in a newline).
+json readOf(const json &tur, const std::string &cwd) {
+  const json &file = js::get(tur, "file");
+  if (js::str(tur, "type") != "text" || !js::get(file, "content").is_string())
+    return nullptr;
+  const std::string &path = js::str(file, "filePath");
+  if (path.empty())
+    return nullptr;
+  std::string content = js::str(file, "content");
+  const auto start = js::integer(file, "startLine");
+  const auto shown = js::integer(file, "numLines"), total = js::integer(file, "totalLines");
+  bool complete = start.value_or(1) == 1 && shown && total && *shown == *total;
+  if (auto plain = withoutLineNumbers(content, start.value_or(1))) {
+    content = std::move(*plain);
+    complete = false;
+  }
+  return {
+      {"path", absolutePath(path, cwd)}, {"content", std::move(content)}, {"complete", complete}};
 }
 
 class ClaudeParser : public FileParser {
@@ -387,6 +614,13 @@ private:
     const json &tur = js::get(r, "toolUseResult");
     if (!tur.is_null())
       e.data = tur;
+    if (tur.is_object() && !e.isError) {
+      const std::string &cwd = js::str(r, "cwd");
+      if (json changes = resultChanges(tur, cwd); !changes.is_null())
+        e.data["changes"] = std::move(changes);
+      else if (json rd = readOf(tur, cwd); !rd.is_null())
+        e.data["read"] = std::move(rd);
+    }
     if (tur.is_object() && js::flag(tur, "interrupted"))
       e.isError = true;
     // Bash: no exit-code field; a failure's text starts "Exit code N".
@@ -452,11 +686,15 @@ private:
     e.callId = js::str(b, "id");
     e.data = {{"input", input}};
     attachUsage(e, msg);
+    const std::string &cwd = js::str(r, "cwd");
     switch (e.kind) {
     case EventKind::Shell:
       e.command = js::str(input, "command");
+      if (!cwd.empty())
+        e.data["cwd"] = cwd;
       break;
     case EventKind::Edit:
+      e.data["changes"] = requestChanges(name, input, cwd);
       e.path = js::str(input, "file_path");
       if (e.path.empty())
         e.path = js::str(input, "notebook_path");

@@ -11,7 +11,8 @@
 //   function_call / custom_tool_call / local_shell_call
 //       shell tools                -> shell (command; `bash -lc <script>` as the script)
 //       apply_patch (tool or heredoc in a shell command) -> edit (path = first file, text = patch,
-//                                     data.input = {patch, files[{path, op, moveTo}]})
+//                                     data.input = {patch, files[{path, op, moveTo}]},
+//                                     data.changes: one per file section)
 //       anything else              -> tool_call
 //   *_call_output                  -> tool_result with the call's callId (exit code parsed from
 //                                     "Exit code: N" / "Process exited with code N" or the 0.4x
@@ -43,6 +44,15 @@
 // an *_end after the output merges again (only for calls seen in this run); an *_end for an
 // unknown call, or a generic tool's, is dropped (it would be a second tool_result step). Open
 // calls are kept in the state, so this holds across incremental reads.
+//
+// Normalized keys (model/Model.h), paths made absolute against the call's workdir or the
+// session's cwd (the latest turn_context, else session_meta): an apply_patch edit's
+// data.changes — Add File -> "write", Delete File -> "delete", Update File -> "patch" (+ "to");
+// a patch_apply_end's changes map (kept raw as data.fileChanges) -> the result's data.changes —
+// update -> "unified" (+ "to"), add -> "write", delete -> "delete" with "before". A shell call
+// gets data.cwd; exec_command_end adds stdout, stderr and durationMs to its result. A command
+// that is exactly `cat <path>` gets data.read on its result when it exited 0; complete unless
+// Codex marked the output truncated, decoded it lossily, or ran it on a tty.
 #include "ingest/CodexAdapter.h"
 
 #include "ingest/Json.h"
@@ -316,13 +326,16 @@ struct Output {
   std::optional<int> exitCode;
   json data;
   bool error = false;
+  bool truncated = false; // Codex cut the output, or its header could not be taken off
 };
 
 // Splits the header Codex puts before a tool output ("Exit code: 0", "Wall time: …",
-// "Process exited with code 1", "Chunk ID: …", "Output:") from the output itself.
+// "Process exited with code 1", "Chunk ID: …", "Output:") from the output itself; `truncated`
+// when Codex shortened it ("Total output lines:") or the header had no "Output:" line.
 void stripHeader(Output &o) {
   const std::string &s = o.text;
   size_t pos = 0;
+  bool header = false, cut = false;
   for (int n = 0; n < 8 && pos < s.size(); ++n) {
     size_t end = s.find('\n', pos);
     if (end == std::string::npos)
@@ -333,14 +346,21 @@ void stripHeader(Output &o) {
     else if (startsWith(l, "Process exited with code "))
       o.exitCode = leadingInt(l.substr(25));
     else if (l == "Output:") {
+      o.truncated = cut;
       o.text = s.substr(std::min(end + 1, s.size()));
       return;
-    } else if (!startsWith(l, "Wall time:") && !startsWith(l, "Chunk ID:") &&
-               !startsWith(l, "Original token count:") && !startsWith(l, "Total output lines:") &&
-               !startsWith(l, "Process running with session ID"))
-      return; // not a header: keep the text whole
+    } else if (startsWith(l, "Total output lines:"))
+      cut = true; // Codex counts the lines of an output it shortened
+    else if (!startsWith(l, "Wall time:") && !startsWith(l, "Chunk ID:") &&
+             !startsWith(l, "Original token count:") &&
+             !startsWith(l, "Process running with session ID")) {
+      o.truncated = header; // not a header: keep the text whole
+      return;
+    }
+    header = true;
     pos = end + 1;
   }
+  o.truncated = header; // a header without its "Output:" line
 }
 
 // A tool output as Codex wrote it: the 0.4x JSON string {"output","metadata":{"exit_code"}},
@@ -376,6 +396,150 @@ Output decodeOutput(const json &raw) {
   return o;
 }
 
+// --- normalized changes and reads (model/Model.h) ---------------------------------------------
+
+// `p` as an absolute, lexically normal path: a relative one is resolved against `cwd` (left
+// relative when the cwd is unknown). "" stays "".
+std::string absolutePath(const std::string &p, const std::string &cwd) {
+  if (p.empty())
+    return p;
+  fs::path path(p);
+  if (path.is_relative() && !cwd.empty())
+    path = fs::path(cwd) / path;
+  std::string out = path.lexically_normal().generic_string();
+  while (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+
+// The changes of an apply_patch text, one per file section in patch order. Lines are read as
+// Codex reads them (a trailing "\r" dropped); an Add File's content is its '+' lines, each
+// ending with "\n"; an Update File's "patch" is the section body after its headers.
+json patchChanges(std::string_view patch, const std::string &cwd) {
+  json out = json::array();
+  json cur;
+  std::string body;
+  auto finish = [&] {
+    if (cur.is_null())
+      return;
+    const std::string &op = js::str(cur, "op");
+    if (op == "write")
+      cur["content"] = body;
+    else if (op == "patch")
+      cur["patch"] = body;
+    out.push_back(std::move(cur));
+    cur = nullptr;
+    body.clear();
+  };
+  size_t pos = 0;
+  while (pos < patch.size()) {
+    size_t end = patch.find('\n', pos);
+    if (end == std::string_view::npos)
+      end = patch.size();
+    std::string_view l = patch.substr(pos, end - pos);
+    if (!l.empty() && l.back() == '\r')
+      l.remove_suffix(1);
+    pos = end + 1;
+    bool header = false;
+    for (auto [prefix, op] : {std::pair{"*** Add File: ", "write"},
+                              {"*** Update File: ", "patch"},
+                              {"*** Delete File: ", "delete"}})
+      if (startsWith(l, prefix)) {
+        finish();
+        const std::string path = trim(l.substr(std::string_view(prefix).size()));
+        cur = {{"path", absolutePath(path, cwd)}, {"op", op}};
+        header = true;
+      }
+    if (header || startsWith(l, "*** Begin Patch"))
+      continue;
+    if (startsWith(l, "*** End Patch")) {
+      finish();
+      continue;
+    }
+    const std::string &op = js::str(cur, "op");
+    if (op == "patch" && body.empty() && startsWith(l, "*** Move to: "))
+      cur["to"] = absolutePath(trim(l.substr(13)), cwd);
+    else if (op == "patch")
+      body.append(l).append("\n");
+    else if (op == "write" && !l.empty() && l[0] == '+')
+      body.append(l.substr(1)).append("\n");
+  }
+  finish();
+  return out;
+}
+
+// A unified diff without what comes before its first hunk ("---"/"+++" headers).
+std::string hunksOnly(const std::string &diff) {
+  if (startsWith(diff, "@@"))
+    return diff;
+  const size_t at = diff.find("\n@@");
+  return at == std::string::npos ? std::string() : diff.substr(at + 1);
+}
+
+// One entry of a patch_apply_end `changes` map as a normalized change. The entry is
+// {type, content | unified_diff, move_path} (older versions: {"update": {…}}).
+json appliedChange(const std::string &path, const json &v, const std::string &cwd) {
+  std::string type = js::str(v, "type");
+  const json *body = &v;
+  if (type.empty() && v.is_object() && v.size() == 1) {
+    type = v.begin().key();
+    body = &v.begin().value();
+  }
+  json c = {{"path", absolutePath(path, cwd)}};
+  if (type == "add") {
+    c["op"] = "write";
+    c["content"] = js::str(*body, "content");
+  } else if (type == "delete") {
+    c["op"] = "delete";
+    if (const json &before = js::get(*body, "content"); before.is_string())
+      c["before"] = before;
+  } else if (type == "update") {
+    const std::string &diff = js::str(*body, "unified_diff");
+    std::string hunks = hunksOnly(diff);
+    if (hunks.empty() && !trim(diff).empty()) {
+      c["op"] = "unknown";
+      c["reason"] = "the recorded unified_diff has no hunks";
+    } else {
+      c["op"] = "unified";
+      c["diff"] = std::move(hunks);
+    }
+    if (const std::string &to = js::str(*body, "move_path"); !to.empty())
+      c["to"] = absolutePath(to, cwd);
+  } else {
+    c["op"] = "unknown";
+    c["reason"] = "unknown change type '" + type + "'";
+  }
+  return c;
+}
+
+// The one file of a command that is exactly `cat <path>` (the path one word, quoted or not,
+// with nothing a shell would expand), or "".
+std::string catTarget(const std::string &command) {
+  const std::string s = trim(command);
+  if (!startsWith(s, "cat "))
+    return {};
+  const std::string w = trim(std::string_view(s).substr(4));
+  if (w.size() >= 2 && w[0] == '\'' && w.back() == '\'' && w.find('\'', 1) == w.size() - 1)
+    return w.substr(1, w.size() - 2);
+  if (w.size() >= 2 && w[0] == '"' && w.back() == '"' &&
+      w.substr(1, w.size() - 2).find_first_of("\"$`\\") == std::string::npos)
+    return w.substr(1, w.size() - 2);
+  if (w.empty() || w[0] == '-' ||
+      w.find_first_of(" \t\n;&|<>()$`\\'\"*?[]{}~#!") != std::string::npos)
+    return {};
+  return w;
+}
+
+// data.read of a `cat` whose output is `text`. Complete unless the output was cut (the caller
+// says so, or it carries one of Codex's truncation marks) or decoded lossily (U+FFFD).
+json catRead(const std::string &path, const std::string &text, bool truncated) {
+  const bool cut = truncated || text.find("tokens truncated\u2026") != std::string::npos ||
+                   text.find("chars truncated\u2026") != std::string::npos ||
+                   text.find("[... omitted ") != std::string::npos ||
+                   text.find("\uFFFD") != std::string::npos;
+  return {{"path", path}, {"content", text}, {"complete", !cut}};
+}
+
 std::optional<int64_t> recordTime(const json &r) {
   if (auto t = parseIsoTime(js::str(r, "timestamp")))
     return t;
@@ -404,6 +568,10 @@ public:
     for (const auto &[id, flags] : js::get(state, "open").items())
       if (flags.is_number_integer())
         open_[id] = flags.get<int>();
+    cwd_ = js::str(state, "cwd");
+    for (const auto &[id, file] : js::get(state, "reads").items())
+      if (file.is_string())
+        reads_[id] = file.get<std::string>();
   }
 
   json state() const override {
@@ -411,11 +579,18 @@ public:
     if (!nativeId_.empty())
       s["native"] = nativeId_;
     if (!open_.empty()) {
-      json o = json::object();
-      for (const auto &[id, flags] : open_)
+      json o = json::object(), reads = json::object();
+      for (const auto &[id, flags] : open_) {
         o[id] = flags;
+        if (auto it = reads_.find(id); it != reads_.end())
+          reads[id] = it->second;
+      }
       s["open"] = std::move(o);
+      if (!reads.empty())
+        s["reads"] = std::move(reads);
     }
+    if (!cwd_.empty())
+      s["cwd"] = cwd_;
     return s;
   }
 
@@ -512,6 +687,8 @@ private:
     }
     SessionInfo s = info(t ? t : parseIsoTime(js::str(p, "timestamp")));
     s.project = js::str(p, "cwd");
+    if (!s.project.empty())
+      cwd_ = s.project;
     const json &git = js::get(p, "git");
     s.branch = js::str(git, "branch");
     s.commit = js::str(git, "commit_hash");
@@ -546,6 +723,8 @@ private:
     SessionInfo s = info(t);
     s.model = js::str(p, "model");
     s.project = js::str(p, "cwd");
+    if (!s.project.empty())
+      cwd_ = s.project; // the folder this turn's commands and patches run in
     if (!s.model.empty() || !s.project.empty())
       sink.session(s);
   }
@@ -760,14 +939,26 @@ private:
       if (patch.empty())
         e.kind = EventKind::Shell;
     }
-    if (name == "apply_patch" || !patch.empty())
+    // Where the call runs: its own workdir (relative to the session's), else the session's.
+    std::string workdir =
+        js::str(args, type == "local_shell_call" ? "working_directory" : "workdir");
+    workdir = workdir.empty() ? cwd_ : absolutePath(workdir, cwd_);
+    if (name == "apply_patch" || !patch.empty()) {
       toEdit(e, patch);
-    else if (e.kind == EventKind::ToolCall) {
+      e.data["changes"] = patchChanges(patch, workdir);
+    } else if (e.kind == EventKind::ToolCall) {
       e.text = js::stringValues(args);
       e.path = js::str(args, "path");
     }
     if (!e.data.is_object() && !args.is_null())
       e.data = {{"input", args}};
+    if (e.kind == EventKind::Shell) {
+      if (!workdir.empty())
+        e.data["cwd"] = workdir;
+      // On a tty "\n" comes back as "\r\n": the output is then not the file's bytes.
+      if (const std::string file = catTarget(e.command); !file.empty() && !js::flag(args, "tty"))
+        reads_[e.callId] = absolutePath(file, workdir);
+    }
     if (e.kind != EventKind::ToolCall)
       open_[e.callId] = e.kind == EventKind::Edit ? kEdit : 0;
     sink.event(std::move(e));
@@ -814,6 +1005,11 @@ private:
     e.exitCode = o.exitCode;
     e.isError = o.error || (o.exitCode && *o.exitCode != 0);
     e.data = std::move(o.data);
+    if (auto it = reads_.find(e.callId); it != reads_.end() && e.exitCode == 0 && !e.isError) {
+      if (!e.data.is_object())
+        e.data = json::object();
+      e.data["read"] = catRead(it->second, e.text, o.truncated);
+    }
     sink.event(std::move(e));
   }
 
@@ -939,9 +1135,23 @@ private:
     const std::string &status = js::str(p, "status");
     e.isError = (e.exitCode && *e.exitCode != 0) || status == "failed" || status == "declined";
     json d = json::object();
-    for (const char *k : {"exit_code", "duration", "cwd", "status", "parsed_cmd", "stderr"})
+    for (const char *k :
+         {"exit_code", "duration", "cwd", "status", "parsed_cmd", "stdout", "stderr"})
       if (p.contains(k) && !p[k].is_null())
         d[k] = p[k];
+    const json &dur = js::get(p, "duration");
+    const auto secs = js::integer(dur, "secs"), nanos = js::integer(dur, "nanos");
+    if (secs || nanos)
+      d["durationMs"] = secs.value_or(0) * 1000 + nanos.value_or(0) / 1000000;
+    // The command's own output, not shortened for the model (item_completed CommandExecution
+    // keeps only the aggregated one); Codex holds at most 1 MiB of it.
+    const json &out =
+        js::get(p, "stdout").is_string() ? js::get(p, "stdout") : js::get(p, "aggregated_output");
+    if (auto it = reads_.find(id);
+        it != reads_.end() && e.exitCode == 0 && !e.isError && out.is_string()) {
+      const std::string &text = out.get_ref<const std::string &>();
+      d["read"] = catRead(it->second, text, text.size() >= (1u << 20));
+    }
     e.data = std::move(d);
     sink.event(std::move(e));
   }
@@ -958,7 +1168,14 @@ private:
     const json &ok = js::get(p, "success");
     const bool success = ok.is_boolean() ? ok.get<bool>() : js::str(p, "status") == "completed";
     e.isError = !success;
-    e.data = {{"changes", js::get(p, "changes")}, {"success", success}};
+    const json &raw = js::get(p, "changes");
+    json changes = json::array();
+    if (raw.is_object())
+      for (const auto &[path, v] : raw.items())
+        changes.push_back(appliedChange(path, v, cwd_));
+    e.data = {{"fileChanges", raw}, {"success", success}};
+    if (success)
+      e.data["changes"] = std::move(changes);
     sink.event(std::move(e));
   }
 
@@ -967,10 +1184,12 @@ private:
   bool metaSeen_ = false;
   bool responseMessages_ = false;
   static constexpr int kEnded = 1, kEdit = 2;
-  std::map<std::string, int> open_;        // shell/edit calls awaiting output -> kEnded|kEdit
-  std::unordered_set<std::string> closed_; // shell/edit calls whose output came (this run)
-  std::deque<Copy> copies_;                // event_msg copies emitted, awaiting their item
-  std::deque<std::string> noIdCalls_;      // synthetic ids of calls without a call_id
+  std::map<std::string, int> open_;          // shell/edit calls awaiting output -> kEnded|kEdit
+  std::unordered_set<std::string> closed_;   // shell/edit calls whose output came (this run)
+  std::deque<Copy> copies_;                  // event_msg copies emitted, awaiting their item
+  std::deque<std::string> noIdCalls_;        // synthetic ids of calls without a call_id
+  std::string cwd_;                          // the session's working folder, latest turn's
+  std::map<std::string, std::string> reads_; // `cat <file>` calls -> the file, absolute
 };
 
 } // namespace

@@ -19,6 +19,12 @@
 //                                         tool_result (same callId) once the call has a result
 //   info / warning / error messages    -> meta
 //   $rewindTo                          -> meta "rewind"
+//   (normalized keys, model/Model.h)   edit calls: data.changes from the arguments (replace ->
+//                                         "replace", write_file -> "write"); their results:
+//                                         data.changes from resultDisplay (newContent as a
+//                                         "write", originalContent as "before") when recorded;
+//                                         read_file results: data.read; shell calls: data.cwd.
+//                                         Relative paths are resolved against the project.
 //   summary                            -> session title (agent generated)
 //   anything else                      -> meta with the raw record, counted as unknown
 #include "ingest/GeminiAdapter.h"
@@ -30,6 +36,7 @@
 #include <array>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <unordered_set>
 
 namespace mantra {
@@ -170,6 +177,123 @@ EventKind kindForTool(const std::string &name) {
   if (name == "replace" || name == "write_file" || name == "edit")
     return EventKind::Edit;
   return EventKind::ToolCall;
+}
+
+// --- normalized changes and reads (model/Model.h) ---------------------------------------------
+
+// `p` as an absolute, lexically normal path: a relative one is resolved against `cwd` (left
+// relative when the cwd is unknown). "" stays "".
+std::string absolutePath(const std::string &p, const std::string &cwd) {
+  if (p.empty())
+    return p;
+  fs::path path(p);
+  if (path.is_relative() && !cwd.empty())
+    path = fs::path(cwd) / path;
+  std::string out = path.lexically_normal().generic_string();
+  while (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+
+// The change an edit tool's arguments ask for. replace: old_string -> new_string, all
+// occurrences when 0.6x allow_multiple or more than one expected_replacements ("count"); an
+// empty old_string creates the file. write_file (and an `edit` with content): the content.
+json requestChanges(const std::string &name, const json &args, const std::string &cwd) {
+  json c = {{"path", absolutePath(argPath(args), cwd)}};
+  const json &oldText = js::get(args, "old_string");
+  if (name == "write_file" || (!oldText.is_string() && js::get(args, "content").is_string())) {
+    c["op"] = "write";
+    c["content"] = js::str(args, "content");
+  } else if (oldText.is_string() && oldText.get_ref<const std::string &>().empty()) {
+    c["op"] = "write";
+    c["content"] = js::str(args, "new_string");
+  } else {
+    json ed = {{"old", js::str(args, "old_string")}, {"new", js::str(args, "new_string")}};
+    const auto expected = js::integer(args, "expected_replacements");
+    ed["all"] = js::flag(args, "allow_multiple") || (expected && *expected > 1);
+    if (expected)
+      ed["count"] = *expected;
+    c["op"] = "replace";
+    c["edits"] = json::array({std::move(ed)});
+  }
+  if (js::str(c, "path").empty())
+    return json::array();
+  return json::array({std::move(c)});
+}
+
+// A unified diff without what comes before its first hunk ("Index:", "===", "---"/"+++").
+std::string hunksOnly(const std::string &diff) {
+  if (startsWith(diff, "@@"))
+    return diff;
+  const size_t at = diff.find("\n@@");
+  return at == std::string::npos ? std::string() : diff.substr(at + 1);
+}
+
+// What an edit's resultDisplay {fileDiff, filePath, originalContent, newContent, isNewFile}
+// says was written, or null when it was not recorded (0.2x keeps no resultDisplay for edits).
+json resultChanges(const json &display, const std::string &argPathAbs, const std::string &cwd) {
+  if (!display.is_object())
+    return nullptr;
+  std::string path = absolutePath(js::str(display, "filePath"), cwd);
+  if (path.empty())
+    path = argPathAbs;
+  if (path.empty())
+    return nullptr;
+  json c = {{"path", path}};
+  const json &after = js::get(display, "newContent");
+  const std::string &diff = js::str(display, "fileDiff");
+  if (after.is_string()) {
+    c["op"] = "write";
+    c["content"] = after;
+  } else if (std::string hunks = hunksOnly(diff); !hunks.empty()) {
+    c["op"] = "unified";
+    c["diff"] = std::move(hunks);
+  } else {
+    return nullptr;
+  }
+  if (js::flag(display, "isNewFile"))
+    c["before"] = nullptr; // the file did not exist
+  else if (const json &before = js::get(display, "originalContent"); before.is_string())
+    c["before"] = before;
+  return json::array({std::move(c)});
+}
+
+bool hasRange(const json &args) {
+  for (const char *k : {"offset", "limit", "start_line", "end_line"})
+    if (!js::get(args, k).is_null())
+      return true;
+  return false;
+}
+
+// data.read of a read_file result, or null when it returned no text of the file (an image, a
+// binary, an output too large to keep). The text is the file's lines as read, unless the tool
+// put a truncation notice before them (taken off); complete only for a read of the whole file
+// with no notice, no line shortened ("… [truncated]") and no range asked for.
+json readOf(const std::string &path, std::string text, const json &args, const json &display) {
+  const std::string &shown = display.is_string() ? display.get_ref<const std::string &>() : "";
+  if (path.empty() || startsWith(text, "Output too large.") ||
+      startsWith(text, "Cannot display content of") ||
+      (startsWith(shown, "Read ") && !startsWith(shown, "Read lines") &&
+       !startsWith(shown, "Read all")) ||
+      startsWith(shown, "Skipped"))
+    return nullptr;
+  bool complete = !hasRange(args) && shown.empty();
+  const std::string lead = trim(std::string_view(text).substr(0, 64));
+  if (startsWith(lead, "IMPORTANT: The file content has been truncated")) {
+    const std::string mark = "--- FILE CONTENT (truncated) ---\n";
+    const size_t at = text.find(mark);
+    if (at == std::string::npos)
+      return nullptr;
+    text.erase(0, at + mark.size());
+    complete = false;
+  } else if (startsWith(lead, "[File content truncated")) {
+    const size_t nl = text.find('\n');
+    text.erase(0, nl == std::string::npos ? text.size() : nl + 1);
+    complete = false;
+  }
+  if (text.find("... [truncated]\n") != std::string::npos || endsWith(text, "... [truncated]"))
+    complete = false;
+  return {{"path", path}, {"content", std::move(text)}, {"complete", complete}};
 }
 
 // What a run_shell_command result says. Legacy: "Command: …", "Directory: …", "Output: …",
@@ -481,9 +605,15 @@ private:
       e.data = {{"input", args}};
       if (e.kind == EventKind::Shell) {
         e.command = js::str(args, "command");
+        std::string dir = js::str(args, "dir_path");
+        if (dir.empty())
+          dir = js::str(args, "directory");
+        if (std::string cwd = dir.empty() ? project_ : absolutePath(dir, project_); !cwd.empty())
+          e.data["cwd"] = std::move(cwd);
       } else if (e.kind == EventKind::Edit) {
         e.path = argPath(args);
         e.text = js::str(args, name == "write_file" ? "content" : "new_string");
+        e.data["changes"] = requestChanges(name, args, project_);
       } else {
         e.text = js::stringValues(args);
         e.path = argPath(args);
@@ -493,6 +623,8 @@ private:
     const json &result = js::get(tc, "result");
     const std::string &status = js::str(tc, "status");
     const bool done = !result.is_null() || status == "error" || status == "cancelled";
+    if (!done && name == "read_file" && readArgs_.size() < 64)
+      readArgs_[callId] = args; // for a result that comes as a functionResponse part
     if (done && fresh("x:" + callId, callId))
       sink.event(resultEvent(callId, name, result, tc, tt ? tt : t));
   }
@@ -541,9 +673,29 @@ private:
       shellResult(e, text, status, d);
     else
       e.text = std::move(text);
+    if (!e.isError)
+      normalizedResult(e, name, tc, d);
     if (!d.empty())
       e.data = std::move(d);
     return e;
+  }
+
+  // The normalized keys of a result (see the top): an edit's changes, a read_file's read.
+  void normalizedResult(const Event &e, const std::string &name, const json &tc, json &d) {
+    json args = js::get(tc, "args");
+    if (auto it = readArgs_.find(e.callId); it != readArgs_.end()) {
+      if (args.is_null())
+        args = it->second;
+      readArgs_.erase(it);
+    }
+    const std::string path = absolutePath(argPath(args), project_);
+    if (kindForTool(name) == EventKind::Edit) {
+      if (json c = resultChanges(js::get(tc, "resultDisplay"), path, project_); !c.is_null())
+        d["changes"] = std::move(c);
+    } else if (name == "read_file") {
+      if (json rd = readOf(path, e.text, args, js::get(tc, "resultDisplay")); !rd.is_null())
+        d["read"] = std::move(rd);
+    }
   }
 
   static void shellResult(Event &e, const std::string &text, const std::string &status, json &d) {
@@ -659,6 +811,7 @@ private:
   bool subagent_ = false, titled_ = false;
   std::unordered_set<uint64_t> seen_;
   std::unordered_set<std::string> tried_;
+  std::map<std::string, json> readArgs_; // read_file calls whose result is still to come
 };
 
 // Up to `max` bytes of a small metadata file, "" when absent.

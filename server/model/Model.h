@@ -69,7 +69,7 @@ struct Event {
 //    optional on every op: "to" (the file was moved there, after applying the op),
 //    "before" / "after": the file's whole content before / after the step as the agent itself
 //    recorded it (Claude Code's originalFile, Gemini's originalContent/newContent, Codex's
-//    patch_apply_end content). }
+//    patch_apply_end content); "before": null means the file did not exist. }
 // A result's changes describe what was actually applied and win over the request's for the
 // same path.
 //
@@ -78,7 +78,8 @@ struct Event {
 //    "complete": true only when this is the whole file, untruncated}
 //
 // Shell events: data.cwd, data.durationMs, data.stdout / data.stderr where the agent keeps them
-// apart (the event's text is always the combined output).
+// apart (the event's text is always the combined output). A result may carry durationMs,
+// stdout and stderr in its own data: mergeResult lifts them onto the call.
 
 // Metadata about a session as far as one record tells it. Empty fields mean "not known from this
 // record"; the store merges successive updates (earliest start, latest end, first project, …).

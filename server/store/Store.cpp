@@ -545,7 +545,8 @@ std::optional<CallRef> Store::findCall(const std::string &sessionId, const std::
 }
 
 Status Store::mergeResult(const CallRef &call, const Event &result) {
-  auto *get = db_.cached("SELECT data, text, exit_code, is_error FROM events WHERE id = ?");
+  auto *get =
+      db_.cached("SELECT data, text, exit_code, is_error, time FROM events WHERE id = ?");
   if (!get)
     return db_.lastError("store: merge result");
   get->bind(1, call.rowId);
@@ -557,6 +558,7 @@ Status Store::mergeResult(const CallRef &call, const Event &result) {
     if (auto x = get->optInt64(2))
       e.exitCode = static_cast<int>(*x);
     e.isError = get->int64(3) != 0;
+    e.time = get->optInt64(4);
   }
   get->reset();
   mantra::mergeResult(e, result);

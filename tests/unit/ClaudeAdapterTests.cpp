@@ -1,10 +1,16 @@
 // The Claude Code adapter on its own: genuine sessions written by Claude Code 2.1.197 and 1.0.128
 // (tests/fixtures/generated), the other viewers' samples in ../shared/fixtures/real/claude when
 // present, and small hand-written lines for the edge cases (corrupt lines, unknown records).
+// The normalized keys (data.changes, data.read, data.cwd) are replayed step by step with the
+// timeline's own patch functions (timeline/Patch.h) and checked against EXPECTED.json's files.
 #include "TestSupport.h"
 #include "ingest/ClaudeAdapter.h"
+#include "timeline/Patch.h"
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <optional>
+#include <set>
 
 using namespace mantra;
 using namespace mantra::test;
@@ -46,6 +52,222 @@ fs::path onlyJsonl(const fs::path &dir, const std::string &contains = "") {
 
 json expected(const std::string &agentDir) {
   return json::parse(readFile(fixture("generated/" + agentDir + "/EXPECTED.json")));
+}
+
+// --- the normalized keys (model/Model.h), checked against EXPECTED.json ------------------------
+
+// The steps as the Indexer stores them: a result merged into its shell/edit call, any other
+// result kept as a step of its own.
+std::vector<Event> steps(const Collect &c) {
+  std::vector<Event> out;
+  std::map<std::string, size_t> calls;
+  for (const auto &e : c.events) {
+    if (e.kind == EventKind::ToolResult) {
+      if (auto it = calls.find(e.callId); it != calls.end()) {
+        mergeResult(out[it->second], e);
+        continue;
+      }
+    }
+    if ((e.kind == EventKind::Shell || e.kind == EventKind::Edit) && !e.callId.empty())
+      calls[e.callId] = out.size();
+    out.push_back(e);
+  }
+  return out;
+}
+
+// One data.changes entry has the shape model/Model.h gives.
+void checkChangeShape(const json &c) {
+  INFO(c.dump());
+  REQUIRE(c.is_object());
+  auto is = [&](const char *k, json::value_t t) { return c.contains(k) && c[k].type() == t; };
+  REQUIRE(is("path", json::value_t::string));
+  CHECK(c["path"].get<std::string>().rfind('/', 0) == 0);
+  const std::string op = c.value("op", "");
+  if (op == "write") {
+    CHECK(is("content", json::value_t::string));
+  } else if (op == "replace") {
+    REQUIRE(is("edits", json::value_t::array));
+    CHECK_FALSE(c["edits"].empty());
+    for (const auto &ed : c["edits"]) {
+      CHECK((ed.value("old", json()).is_string() && ed.value("new", json()).is_string() &&
+             ed.value("all", json()).is_boolean()));
+      if (ed.contains("count"))
+        CHECK(ed["count"].is_number_integer());
+    }
+  } else if (op == "unified") {
+    REQUIRE(is("diff", json::value_t::string));
+    const std::string d = c["diff"];
+    CHECK((d.empty() || d.rfind("@@ -", 0) == 0));
+  } else if (op == "patch") {
+    CHECK(is("patch", json::value_t::string));
+  } else if (op == "notebook") {
+    CHECK(is("source", json::value_t::string));
+    CHECK(is("mode", json::value_t::string));
+  } else if (op == "unknown") {
+    CHECK(is("reason", json::value_t::string));
+  } else {
+    CHECK(op == "delete");
+  }
+  if (c.contains("to"))
+    CHECK(c["to"].get<std::string>().rfind('/', 0) == 0);
+  if (c.contains("before"))
+    CHECK((c["before"].is_string() || c["before"].is_null()));
+  if (c.contains("after"))
+    CHECK(c["after"].is_string());
+}
+
+void checkReadShape(const json &rd) {
+  INFO(rd.dump());
+  REQUIRE(rd.is_object());
+  REQUIRE(rd.value("path", json()).is_string());
+  REQUIRE(rd.value("content", json()).is_string());
+  REQUIRE(rd.value("complete", json()).is_boolean());
+}
+
+// The files EXPECTED.json gives after `turn` (0 = before the session), by absolute path;
+// nullopt when the file does not exist.
+using Files = std::map<std::string, std::optional<std::string>>;
+Files filesAt(const json &exp, int turn) {
+  static const char *kKeys[] = {"before", "after_turn_1", "after_turn_2", "after_turn_3"};
+  Files out;
+  for (const auto &[rel, states] : exp["files"].items()) {
+    const json &v = states[kKeys[turn]];
+    out[exp["cwd"].get<std::string>() + "/" + rel] =
+        v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt;
+  }
+  return out;
+}
+
+// Applies one change with the timeline's own functions; what failed, or "".
+std::string apply(Files &files, const json &c) {
+  const std::string path = c.at("path"), op = c.value("op", "");
+  std::optional<std::string> &f = files[path];
+  if (op == "write") {
+    f = c.at("content").get<std::string>();
+  } else if (op == "delete") {
+    f.reset();
+  } else {
+    if (!f)
+      return "no file " + path;
+    timeline::ApplyResult r;
+    if (op == "replace") {
+      r.ok = true;
+      r.content = *f;
+      for (const auto &ed : c.at("edits")) {
+        std::optional<int> count;
+        if (ed.contains("count"))
+          count = ed.at("count").get<int>();
+        r = timeline::applyReplace(r.content, ed.at("old").get<std::string>(),
+                                   ed.at("new").get<std::string>(), ed.at("all").get<bool>(),
+                                   count);
+        if (!r.ok)
+          break;
+      }
+    } else if (op == "unified") {
+      r = timeline::applyUnifiedDiff(*f, c.at("diff").get<std::string>());
+    } else if (op == "patch") {
+      r = timeline::applyContextPatch(*f, c.at("patch").get<std::string>());
+    } else {
+      return "cannot replay op " + op;
+    }
+    if (!r.ok)
+      return r.error;
+    f = std::move(r.content);
+  }
+  if (c.contains("to")) {
+    files[c.at("to").get<std::string>()] = files[path];
+    files[path].reset();
+  }
+  return "";
+}
+
+struct Walk {
+  int edits = 0, resultChanges = 0, befores = 0, reads = 0, turnChecks = 0;
+};
+
+// Replays a generated session's steps turn by turn: each edit's request changes and (when
+// recorded) result changes apply cleanly and agree, every "before" and every complete read is
+// the file as it was at that moment, and each turn ends with the files EXPECTED.json gives.
+// Files are reset to EXPECTED's state at the start of each turn (shell commands such as
+// `git mv` change files outside any edit).
+Walk replay(const json &exp, const std::vector<Event> &events) {
+  Walk w;
+  int turn = 0;
+  Files cur = filesAt(exp, 0);
+  std::set<std::string> touched;
+  auto endTurn = [&] {
+    const Files want = filesAt(exp, turn);
+    for (const auto &p : touched) {
+      INFO("turn " << turn << ": " << p);
+      CHECK(cur[p] == want.at(p));
+      ++w.turnChecks;
+    }
+    touched.clear();
+  };
+  for (const Event &e : events) {
+    if (e.kind == EventKind::User) {
+      endTurn();
+      cur = filesAt(exp, turn++);
+      continue;
+    }
+    INFO("step: " << e.tool << " " << e.path);
+    if (e.kind == EventKind::Edit) {
+      ++w.edits;
+      REQUIRE(e.data.contains("changes"));
+      const json &req = e.data["changes"];
+      REQUIRE(req.is_array());
+      REQUIRE_FALSE(req.empty());
+      Files viaRequest = cur;
+      for (const auto &c : req) {
+        checkChangeShape(c);
+        CHECK(apply(viaRequest, c).empty());
+        touched.insert(c["path"].get<std::string>());
+        if (c.contains("to"))
+          touched.insert(c["to"].get<std::string>());
+      }
+      const json *res = e.data.contains("result") && e.data["result"].contains("changes")
+                            ? &e.data["result"]["changes"]
+                            : nullptr;
+      if (!res || res->empty()) {
+        cur = std::move(viaRequest);
+        continue;
+      }
+      ++w.resultChanges;
+      for (const auto &c : *res) {
+        checkChangeShape(c);
+        if (c.contains("before")) {
+          ++w.befores;
+          const auto &before = cur[c["path"].get<std::string>()];
+          CHECK(c["before"].is_string() == before.has_value());
+          if (c["before"].is_string() && before)
+            CHECK(c["before"].get<std::string>() == *before);
+        }
+        CHECK(apply(cur, c).empty());
+        touched.insert(c["path"].get<std::string>());
+        if (c.contains("to"))
+          touched.insert(c["to"].get<std::string>());
+      }
+      for (const auto &c : req) // the request says the same as what was applied
+        for (const char *k : {"path", "to"})
+          if (c.contains(k))
+            CHECK(viaRequest[c[k].get<std::string>()] == cur[c[k].get<std::string>()]);
+    }
+    const json *rd = nullptr;
+    if (e.data.contains("read"))
+      rd = &e.data["read"];
+    else if (e.data.contains("result") && e.data["result"].contains("read"))
+      rd = &e.data["result"]["read"];
+    if (rd) {
+      ++w.reads;
+      checkReadShape(*rd);
+      CHECK((*rd)["complete"] == true);
+      const auto &now = cur[(*rd)["path"].get<std::string>()];
+      REQUIRE(now);
+      CHECK((*rd)["content"].get<std::string>() == *now);
+    }
+  }
+  endTurn();
+  return w;
 }
 
 } // namespace
@@ -363,4 +585,161 @@ TEST_CASE("Claude: every sample from other viewers parses; prompts in file order
     CHECK(!c.events.empty());
   }
   CHECK(files >= 9);
+}
+
+TEST_CASE("Claude 2.1: edits and reads carry normalized changes that replay to EXPECTED",
+          "[claude][changes]") {
+  const json exp = expected("claude");
+  auto events = steps(parseFile(onlyJsonl(fixture("generated/claude/home"))));
+  const Walk w = replay(exp, events);
+  CHECK(w.edits == 8);
+  CHECK(w.resultChanges == 8); // every edit's toolUseResult says what was applied
+  CHECK(w.befores == 8);       // originalFile, null for the two created files
+  CHECK(w.reads == 5);
+  CHECK(w.turnChecks >= 5);
+
+  // The ops, in order: Edit -> replace (the README one with all), Write -> write; results ->
+  // unified diffs of structuredPatch, the written content.
+  std::vector<std::string> ops, resultOps;
+  for (auto &e : events)
+    if (e.kind == EventKind::Edit) {
+      ops.push_back(e.data["changes"][0]["op"]);
+      resultOps.push_back(e.data["result"]["changes"][0]["op"]);
+    }
+  CHECK(ops == std::vector<std::string>{"replace", "replace", "write", "replace", "replace",
+                                        "replace", "replace", "write"});
+  CHECK(resultOps == std::vector<std::string>{"unified", "unified", "write", "unified", "unified",
+                                              "unified", "unified", "write"});
+  const auto readme = std::find_if(events.begin(), events.end(), [](const Event &e) {
+    return e.kind == EventKind::Edit && e.path.find("README.md") != std::string::npos;
+  });
+  REQUIRE(readme != events.end());
+  const json want = {
+      {"path", exp["cwd"].get<std::string>() + "/README.md"},
+      {"op", "replace"},
+      {"edits", {{{"old", "python3 -m calc.cli"}, {"new", "python3 -m calc"}, {"all", true}}}}};
+  CHECK(readme->data["changes"][0] == want);
+  CHECK(readme->data["result"]["changes"][0]["diff"].get<std::string>().rfind("@@ -4,8 +4,8 @@\n",
+                                                                              0) == 0);
+  // Shell steps know where they ran.
+  for (auto &e : events)
+    if (e.kind == EventKind::Shell)
+      CHECK(e.data["cwd"] == exp["cwd"]);
+}
+
+TEST_CASE("Claude 1.0: MultiEdit and results without originalFile replay to EXPECTED",
+          "[claude][changes]") {
+  const json exp = expected("claude-legacy");
+  const auto dir = fixture("generated/claude-legacy/home/.claude/projects");
+  auto events = steps(parseFile(onlyJsonl(dir, exp["session_id"].get<std::string>())));
+  const Walk w = replay(exp, events);
+  CHECK(w.edits == 8);
+  CHECK(w.resultChanges == 8);
+  CHECK(w.befores == 8); // originalFile, MultiEdit's originalFileContents, null when created
+  CHECK(w.reads == 5);
+  const auto multi = std::find_if(events.begin(), events.end(),
+                                  [](const Event &e) { return e.tool == "MultiEdit"; });
+  REQUIRE(multi != events.end());
+  json &req = multi->data["changes"][0];
+  CHECK(req["op"] == "replace");
+  REQUIRE(req["edits"].size() == 2);
+  CHECK(req["edits"][1]["new"].get<std::string>().find("use --verbose") != std::string::npos);
+  // Two hunks, in file order.
+  const std::string diff = multi->data["result"]["changes"][0]["diff"];
+  CHECK(diff.rfind("@@ -1,4 +1,4 @@\n", 0) == 0);
+  CHECK(diff.find("\n@@ -17,6 +17,8 @@\n") != std::string::npos);
+}
+
+TEST_CASE("Claude: the recorded result wins over the request; partial and numbered reads",
+          "[claude][changes]") {
+  const std::string cwd = R"J("cwd":"/w/app","sessionId":"s1")J";
+  Collect c = parseLines({
+      // Edit whose applied new text lost its trailing spaces (as 1.0 does), relative path.
+      R"J({"type":"assistant",)J" + cwd +
+          R"J(,"message":{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"Edit","input":{"file_path":"src/a.py","old_string":"x = 1","new_string":"x = 2  "}}]}})J",
+      R"J({"type":"user",)J" + cwd +
+          R"J(,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]},"toolUseResult":{"filePath":"/w/app/src/a.py","oldString":"x = 1","newString":"x = 2","originalFile":"x = 1\n","structuredPatch":[{"oldStart":1,"oldLines":1,"newStart":1,"newLines":1,"lines":["-x = 1","+x = 2"]}]}})J",
+      // Write over an existing file.
+      R"J({"type":"assistant",)J" + cwd +
+          R"J(,"message":{"role":"assistant","content":[{"type":"tool_use","id":"t2","name":"Write","input":{"file_path":"/w/app/b.txt","content":"new\n"}}]}})J",
+      R"J({"type":"user",)J" + cwd +
+          R"J(,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t2","content":"ok"}]},"toolUseResult":{"type":"update","filePath":"/w/app/b.txt","content":"new\n","structuredPatch":[],"originalFile":"old\n"}})J",
+      // A rejected edit: nothing was applied.
+      R"J({"type":"assistant",)J" + cwd +
+          R"J(,"message":{"role":"assistant","content":[{"type":"tool_use","id":"t3","name":"Edit","input":{"file_path":"/w/app/c.txt","old_string":"a","new_string":"b"}}]}})J",
+      R"J({"type":"user",)J" + cwd +
+          R"J(,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t3","content":"rejected","is_error":true}]},"toolUseResult":{"filePath":"/w/app/c.txt","oldString":"a","newString":"b","originalFile":"a","structuredPatch":[]}})J",
+      // NotebookEdit.
+      R"J({"type":"assistant",)J" + cwd +
+          R"J(,"message":{"role":"assistant","content":[{"type":"tool_use","id":"t4","name":"NotebookEdit","input":{"notebook_path":"/w/app/n.ipynb","cell_id":"c7","new_source":"print(1)","cell_type":"code","edit_mode":"insert"}}]}})J",
+      // Reads: the first 2 of 3 lines; one shown with line numbers; a whole file.
+      R"J({"type":"user",)J" + cwd +
+          R"J(,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"r1","content":"…"}]},"toolUseResult":{"type":"text","file":{"filePath":"/w/app/r.txt","content":"a\nb","numLines":2,"startLine":1,"totalLines":3}}})J",
+      R"J({"type":"user",)J" + cwd +
+          R"J(,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"r2","content":"…"}]},"toolUseResult":{"type":"text","file":{"filePath":"/w/app/r.txt","content":"     1\u2192a\n     2\u2192b\n     3\u2192c","numLines":3,"startLine":1,"totalLines":3}}})J",
+      R"J({"type":"user",)J" + cwd +
+          R"J(,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"r3","content":"…"}]},"toolUseResult":{"type":"text","file":{"filePath":"r.txt","content":"a\nb\nc\n","numLines":4,"startLine":1,"totalLines":4}}})J",
+  });
+  CHECK(c.problems.empty());
+  std::vector<Event *> edits, results;
+  for (auto &e : c.events)
+    (e.kind == EventKind::Edit ? edits : results).push_back(&e);
+  REQUIRE(edits.size() == 4);
+  CHECK(edits[0]->data["changes"][0]["path"] == "/w/app/src/a.py");
+  CHECK(edits[0]->data["changes"][0]["edits"][0]["new"] == "x = 2  ");
+  const json &applied = results[0]->data["changes"][0];
+  CHECK(applied["op"] == "unified");
+  CHECK(applied["diff"] == "@@ -1,1 +1,1 @@\n-x = 1\n+x = 2\n");
+  CHECK(applied["before"] == "x = 1\n");
+  CHECK(results[0]->data["oldString"] == "x = 1"); // the raw result is kept
+  CHECK(
+      results[1]->data["changes"][0] ==
+      json({{"path", "/w/app/b.txt"}, {"op", "write"}, {"content", "new\n"}, {"before", "old\n"}}));
+  CHECK(results[2]->data["changes"].is_null());
+  CHECK(edits[3]->data["changes"][0] == json({{"path", "/w/app/n.ipynb"},
+                                              {"op", "notebook"},
+                                              {"cell", "c7"},
+                                              {"source", "print(1)"},
+                                              {"mode", "insert"},
+                                              {"cellType", "code"}}));
+  REQUIRE(results.size() == 6);
+  CHECK(results[3]->data["read"] ==
+        json({{"path", "/w/app/r.txt"}, {"content", "a\nb"}, {"complete", false}}));
+  CHECK(results[4]->data["read"] ==
+        json({{"path", "/w/app/r.txt"}, {"content", "a\nb\nc"}, {"complete", false}}));
+  CHECK(results[5]->data["read"] ==
+        json({{"path", "/w/app/r.txt"}, {"content", "a\nb\nc\n"}, {"complete", true}}));
+}
+
+TEST_CASE("Claude: normalized keys of the other viewers' samples are well-formed",
+          "[claude][changes]") {
+  const fs::path dir = sharedReal("claude");
+  if (dir.empty()) {
+    WARN("../shared/fixtures/real/claude not present: skipping the other viewers' samples");
+    return;
+  }
+  int edits = 0;
+  for (const auto &entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.path().extension() != ".jsonl")
+      continue;
+    INFO(entry.path().string());
+    Collect c;
+    REQUIRE_NOTHROW(c = parseFile(entry.path()));
+    for (auto &e : c.events) {
+      if (e.kind == EventKind::Edit) {
+        ++edits;
+        REQUIRE(e.data["changes"].is_array());
+        for (const auto &ch : e.data["changes"])
+          checkChangeShape(ch);
+      }
+      if (e.data.is_object() && e.data.contains("changes") && e.kind == EventKind::ToolResult)
+        for (const auto &ch : e.data["changes"])
+          checkChangeShape(ch);
+      if (e.data.is_object() && e.data.contains("read"))
+        checkReadShape(e.data["read"]);
+      if (e.kind == EventKind::Shell && e.data.contains("cwd"))
+        CHECK(e.data["cwd"].is_string());
+    }
+  }
+  CHECK(edits >= 3);
 }

@@ -2,11 +2,16 @@
 // (tests/fixtures/generated), the other viewers' samples in ../shared/fixtures/real/codex when
 // present, and small hand-written lines for the edge cases (copies of messages, *_end results,
 // repeated session_meta, legacy lines, corrupt lines).
+// The normalized keys (data.changes, data.read, data.cwd) are replayed step by step with the
+// timeline's own patch functions (timeline/Patch.h) and checked against EXPECTED.json's files.
 #include "TestSupport.h"
 #include "ingest/CodexAdapter.h"
+#include "timeline/Patch.h"
 
 #include <catch2/catch.hpp>
 #include <map>
+#include <optional>
+#include <set>
 
 using namespace mantra;
 using namespace mantra::test;
@@ -214,6 +219,203 @@ void checkPatches(const std::string &dir) {
   CHECK(fileEntry(f3, "README.md"));
 }
 
+// --- the normalized keys (model/Model.h), checked against EXPECTED.json ------------------------
+
+// One data.changes entry has the shape model/Model.h gives.
+void checkChangeShape(const json &c) {
+  INFO(c.dump());
+  REQUIRE(c.is_object());
+  auto is = [&](const char *k, json::value_t t) { return c.contains(k) && c[k].type() == t; };
+  REQUIRE(is("path", json::value_t::string));
+  CHECK(c["path"].get<std::string>().rfind('/', 0) == 0);
+  const std::string op = c.value("op", "");
+  if (op == "write") {
+    CHECK(is("content", json::value_t::string));
+  } else if (op == "replace") {
+    REQUIRE(is("edits", json::value_t::array));
+    CHECK_FALSE(c["edits"].empty());
+    for (const auto &ed : c["edits"]) {
+      CHECK((ed.value("old", json()).is_string() && ed.value("new", json()).is_string() &&
+             ed.value("all", json()).is_boolean()));
+      if (ed.contains("count"))
+        CHECK(ed["count"].is_number_integer());
+    }
+  } else if (op == "unified") {
+    REQUIRE(is("diff", json::value_t::string));
+    const std::string d = c["diff"];
+    CHECK((d.empty() || d.rfind("@@ -", 0) == 0));
+  } else if (op == "patch") {
+    CHECK(is("patch", json::value_t::string));
+  } else if (op == "notebook") {
+    CHECK(is("source", json::value_t::string));
+    CHECK(is("mode", json::value_t::string));
+  } else if (op == "unknown") {
+    CHECK(is("reason", json::value_t::string));
+  } else {
+    CHECK(op == "delete");
+  }
+  if (c.contains("to"))
+    CHECK(c["to"].get<std::string>().rfind('/', 0) == 0);
+  if (c.contains("before"))
+    CHECK((c["before"].is_string() || c["before"].is_null()));
+  if (c.contains("after"))
+    CHECK(c["after"].is_string());
+}
+
+void checkReadShape(const json &rd) {
+  INFO(rd.dump());
+  REQUIRE(rd.is_object());
+  REQUIRE(rd.value("path", json()).is_string());
+  REQUIRE(rd.value("content", json()).is_string());
+  REQUIRE(rd.value("complete", json()).is_boolean());
+}
+
+// The files EXPECTED.json gives after `turn` (0 = before the session), by absolute path;
+// nullopt when the file does not exist.
+using Files = std::map<std::string, std::optional<std::string>>;
+Files filesAt(const json &exp, int turn) {
+  static const char *kKeys[] = {"before", "after_turn_1", "after_turn_2", "after_turn_3"};
+  Files out;
+  for (const auto &[rel, states] : exp["files"].items()) {
+    const json &v = states[kKeys[turn]];
+    out[exp["cwd"].get<std::string>() + "/" + rel] =
+        v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt;
+  }
+  return out;
+}
+
+// Applies one change with the timeline's own functions; what failed, or "".
+std::string apply(Files &files, const json &c) {
+  const std::string path = c.at("path"), op = c.value("op", "");
+  std::optional<std::string> &f = files[path];
+  if (op == "write") {
+    f = c.at("content").get<std::string>();
+  } else if (op == "delete") {
+    f.reset();
+  } else {
+    if (!f)
+      return "no file " + path;
+    timeline::ApplyResult r;
+    if (op == "replace") {
+      r.ok = true;
+      r.content = *f;
+      for (const auto &ed : c.at("edits")) {
+        std::optional<int> count;
+        if (ed.contains("count"))
+          count = ed.at("count").get<int>();
+        r = timeline::applyReplace(r.content, ed.at("old").get<std::string>(),
+                                   ed.at("new").get<std::string>(), ed.at("all").get<bool>(),
+                                   count);
+        if (!r.ok)
+          break;
+      }
+    } else if (op == "unified") {
+      r = timeline::applyUnifiedDiff(*f, c.at("diff").get<std::string>());
+    } else if (op == "patch") {
+      r = timeline::applyContextPatch(*f, c.at("patch").get<std::string>());
+    } else {
+      return "cannot replay op " + op;
+    }
+    if (!r.ok)
+      return r.error;
+    f = std::move(r.content);
+  }
+  if (c.contains("to")) {
+    files[c.at("to").get<std::string>()] = files[path];
+    files[path].reset();
+  }
+  return "";
+}
+
+struct Walk {
+  int edits = 0, resultChanges = 0, befores = 0, reads = 0, turnChecks = 0;
+};
+
+// Replays a generated session's steps turn by turn: each edit's request changes and (when
+// recorded) result changes apply cleanly and agree, every "before" and every complete read is
+// the file as it was at that moment, and each turn ends with the files EXPECTED.json gives.
+// Files are reset to EXPECTED's state at the start of each turn (shell commands such as
+// `git mv` change files outside any edit).
+Walk replay(const json &exp, const std::vector<Event> &events) {
+  Walk w;
+  int turn = 0;
+  Files cur = filesAt(exp, 0);
+  std::set<std::string> touched;
+  auto endTurn = [&] {
+    const Files want = filesAt(exp, turn);
+    for (const auto &p : touched) {
+      INFO("turn " << turn << ": " << p);
+      CHECK(cur[p] == want.at(p));
+      ++w.turnChecks;
+    }
+    touched.clear();
+  };
+  for (const Event &e : events) {
+    if (e.kind == EventKind::User) {
+      endTurn();
+      cur = filesAt(exp, turn++);
+      continue;
+    }
+    INFO("step: " << e.tool << " " << e.path);
+    if (e.kind == EventKind::Edit) {
+      ++w.edits;
+      REQUIRE(e.data.contains("changes"));
+      const json &req = e.data["changes"];
+      REQUIRE(req.is_array());
+      REQUIRE_FALSE(req.empty());
+      Files viaRequest = cur;
+      for (const auto &c : req) {
+        checkChangeShape(c);
+        CHECK(apply(viaRequest, c).empty());
+        touched.insert(c["path"].get<std::string>());
+        if (c.contains("to"))
+          touched.insert(c["to"].get<std::string>());
+      }
+      const json *res = e.data.contains("result") && e.data["result"].contains("changes")
+                            ? &e.data["result"]["changes"]
+                            : nullptr;
+      if (!res || res->empty()) {
+        cur = std::move(viaRequest);
+        continue;
+      }
+      ++w.resultChanges;
+      for (const auto &c : *res) {
+        checkChangeShape(c);
+        if (c.contains("before")) {
+          ++w.befores;
+          const auto &before = cur[c["path"].get<std::string>()];
+          CHECK(c["before"].is_string() == before.has_value());
+          if (c["before"].is_string() && before)
+            CHECK(c["before"].get<std::string>() == *before);
+        }
+        CHECK(apply(cur, c).empty());
+        touched.insert(c["path"].get<std::string>());
+        if (c.contains("to"))
+          touched.insert(c["to"].get<std::string>());
+      }
+      for (const auto &c : req) // the request says the same as what was applied
+        for (const char *k : {"path", "to"})
+          if (c.contains(k))
+            CHECK(viaRequest[c[k].get<std::string>()] == cur[c[k].get<std::string>()]);
+    }
+    const json *rd = nullptr;
+    if (e.data.contains("read"))
+      rd = &e.data["read"];
+    else if (e.data.contains("result") && e.data["result"].contains("read"))
+      rd = &e.data["result"]["read"];
+    if (rd) {
+      ++w.reads;
+      checkReadShape(*rd);
+      CHECK((*rd)["complete"] == true);
+      const auto &now = cur[(*rd)["path"].get<std::string>()];
+      REQUIRE(now);
+      CHECK((*rd)["content"].get<std::string>() == *now);
+    }
+  }
+  endTurn();
+  return w;
+}
+
 } // namespace
 
 TEST_CASE("Codex 0.169: prompts, tool calls, commands and exit codes match EXPECTED", "[codex]") {
@@ -229,8 +431,10 @@ TEST_CASE("Codex: apply_patch edits carry the patch and list its files", "[codex
     checkPatches("codex");
     Collect c = parseFile(onlyJsonl(fixture("generated/codex/home")));
     const auto edits = ofKind(steps(c.events), EventKind::Edit);
-    // The FileChange item's changes (absolute paths, unified diffs) are the merged result.
-    CHECK(edits[2].data["result"]["changes"].is_object());
+    // The FileChange item's changes (absolute paths, unified diffs) are the merged result, kept
+    // raw as fileChanges and normalized as changes.
+    CHECK(edits[2].data["result"]["fileChanges"].is_object());
+    CHECK(edits[2].data["result"]["changes"].size() == 4);
     CHECK(edits[2].data["result"]["success"] == true);
   }
   SECTION("0.47 (custom tool, JSON output)") {
@@ -605,4 +809,228 @@ TEST_CASE("Codex: an incremental read keeps the id, the title and the dedup flag
   CHECK(c.merged().title == whole.merged().title);
   CHECK(c.merged().id == whole.merged().id);
   CHECK(c.events.size() == whole.events.size());
+}
+
+TEST_CASE("Codex 0.169: apply_patch changes, FileChange results and cat reads replay to EXPECTED",
+          "[codex][changes]") {
+  const json exp = expected("codex");
+  const std::string cwd = exp["cwd"];
+  auto events = steps(parseFile(onlyJsonl(fixture("generated/codex/home"))).events);
+  const Walk w = replay(exp, events);
+  CHECK(w.edits == 4);
+  CHECK(w.resultChanges == 4); // every patch has its FileChange item
+  CHECK(w.befores == 1);       // the deleted compat.py's content
+  CHECK(w.reads == 3);         // cat calc/cli.py, cat tests/test_ops.py, cat README.md
+  CHECK(w.turnChecks >= 7);
+
+  auto edits = ofKind(events, EventKind::Edit);
+  // One change per file section, in patch order.
+  const json &first = edits[0].data["changes"];
+  REQUIRE(first.size() == 2);
+  CHECK(first[0]["path"] == cwd + "/calc/cli.py");
+  CHECK(first[0]["op"] == "patch");
+  CHECK(first[0]["patch"].get<std::string>().rfind("@@ def build_parser():\n", 0) == 0);
+  CHECK(first[1]["path"] == cwd + "/tests/test_cli.py");
+  CHECK(first[1]["op"] == "write");
+  CHECK(first[1]["content"] == exp["files"]["tests/test_cli.py"]["after_turn_1"]);
+  const json &moved = edits[2].data["changes"];
+  REQUIRE(moved.size() == 4);
+  CHECK(moved[0]["op"] == "patch");
+  CHECK(moved[0]["to"] == cwd + "/calc/operations.py");
+  CHECK(moved[0]["patch"] == "@@\n-\"\"\"Arithmetic operations for calc.\"\"\"\n+\"\"\"Arithmetic "
+                             "operations for calc (formerly calc/ops.py).\"\"\"\n");
+  CHECK(moved[1] == json({{"path", cwd + "/calc/compat.py"}, {"op", "delete"}}));
+  // The applied changes: updates as unified diffs (the move kept), the deletion's content.
+  std::map<std::string, json> applied;
+  for (const auto &c : edits[2].data["result"]["changes"])
+    applied[c["path"]] = c;
+  CHECK(applied[cwd + "/calc/ops.py"]["op"] == "unified");
+  CHECK(applied[cwd + "/calc/ops.py"]["to"] == cwd + "/calc/operations.py");
+  CHECK(applied[cwd + "/calc/compat.py"]["before"] == exp["files"]["calc/compat.py"]["before"]);
+
+  // Shell steps: where they ran, how long they took; the output of `cat` is a complete read.
+  for (auto e : ofKind(events, EventKind::Shell)) {
+    CHECK(e.data["cwd"] == cwd);
+    CHECK(e.data["result"]["durationMs"].is_number_integer());
+  }
+  auto sh = ofKind(events, EventKind::Shell);
+  CHECK(sh[0].data["result"]["read"]["path"] == cwd + "/calc/cli.py");
+}
+
+TEST_CASE("Codex 0.47: apply_patch changes and cat reads replay to EXPECTED", "[codex][changes]") {
+  const json exp = expected("codex-legacy");
+  auto events = steps(parseFile(onlyJsonl(fixture("generated/codex-legacy/home"))).events);
+  const Walk w = replay(exp, events);
+  CHECK(w.edits == 4);
+  CHECK(w.resultChanges == 0); // 0.47 records no patch_apply_end: the request's patch is it
+  CHECK(w.reads == 3);
+  CHECK(w.turnChecks >= 7);
+  for (auto e : ofKind(events, EventKind::Shell)) {
+    CHECK(e.data["cwd"] == exp["cwd"]);
+    CHECK(e.data["result"]["durationMs"].is_null());
+  }
+}
+
+TEST_CASE("Codex: cat reads, exec_command_end and patch_apply_end details", "[codex][changes]") {
+  auto call = [](const std::string &id, const json &args, const std::string &name = "shell") {
+    return rec(
+        "response_item",
+        {{"type", "function_call"}, {"name", name}, {"arguments", args.dump()}, {"call_id", id}});
+  };
+  auto argv = [](const std::string &cmd) {
+    return json{{"command", {"bash", "-lc", cmd}}, {"workdir", "/w/app"}};
+  };
+  SECTION("only a plain `cat <one file>` that exited 0 and was not cut is a complete read") {
+    Collect c = parseLines({
+        metaLine("s1"),
+        call("a", argv("cat 'src/my file.txt'")),
+        callOutput("a", R"({"output":"x\n","metadata":{"exit_code":0,"duration_seconds":0.0}})"),
+        call("b", argv("cat a.txt | head")),
+        callOutput("b", "Exit code: 0\nOutput:\nx\n"),
+        call("c", argv("cat big.txt")),
+        callOutput("c", "Exit code: 0\nWall time: 0 seconds\nTotal output lines: 9000\nOutput:\n"
+                        "head\n[... omitted 8990 of 9000 lines ...]\ntail\n"),
+        call("d", argv("cat missing.txt")),
+        callOutput("d", "Exit code: 1\nOutput:\ncat: missing.txt: No such file\n"),
+        call("e", {{"cmd", "cat /etc/hosts"}, {"tty", true}}, "exec_command"),
+        callOutput("e", "Process exited with code 0\nOutput:\nx\r\n"),
+        call("f", {{"cmd", "cat ../b.txt"}, {"workdir", "sub"}}, "exec_command"),
+        callOutput("f", "Chunk ID: 1\nProcess exited with code 0\nOriginal token count: 1\n"
+                        "Output:\nab…3 tokens truncated…yz"),
+    });
+    auto sh = ofKind(steps(c.events), EventKind::Shell);
+    REQUIRE(sh.size() == 6);
+    CHECK(sh[0].data["result"]["read"] ==
+          json({{"path", "/w/app/src/my file.txt"}, {"content", "x\n"}, {"complete", true}}));
+    CHECK(sh[1].data["result"]["read"].is_null());
+    CHECK(sh[2].data["result"]["read"]["complete"] == false);
+    CHECK(sh[3].data["result"]["read"].is_null());
+    CHECK(sh[4].data["result"]["read"].is_null());
+    CHECK(sh[5].data["cwd"] == "/w/app/sub");
+    CHECK(sh[5].data["result"]["read"]["path"] == "/w/app/b.txt");
+    CHECK(sh[5].data["result"]["read"]["complete"] == false);
+  }
+  SECTION("exec_command_end: stdout, stderr, duration and the read from stdout") {
+    Collect c = parseLines({metaLine("s1"), call("a", argv("cat x.txt")),
+                            rec("event_msg", {{"type", "exec_command_end"},
+                                              {"call_id", "a"},
+                                              {"stdout", "one\n"},
+                                              {"stderr", ""},
+                                              {"aggregated_output", "one\n"},
+                                              {"exit_code", 0},
+                                              {"duration", {{"secs", 1}, {"nanos", 250000000}}}}),
+                            callOutput("a", "Exit code: 0\nOutput:\none\n")});
+    auto sh = ofKind(steps(c.events), EventKind::Shell);
+    REQUIRE(sh.size() == 1);
+    json &r = sh[0].data["result"];
+    CHECK(r["stdout"] == "one\n");
+    CHECK(r["stderr"] == "");
+    CHECK(r["durationMs"] == 1250);
+    CHECK(r["read"] == json({{"path", "/w/app/x.txt"}, {"content", "one\n"}, {"complete", true}}));
+  }
+  SECTION("the read survives an incremental read between the call and its result") {
+    CodexAdapter a;
+    const fs::path p = "/h/.codex/sessions/rollout-x-0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee.jsonl";
+    auto first = a.open(p, nullptr);
+    Collect c;
+    feed(*first,
+         {metaLine("s1", "/w/app"), rec("turn_context", {{"cwd", "/w/other"}, {"model", "m"}}),
+          call("a", {{"command", {"cat", "rel.txt"}}})},
+         c);
+    auto second = a.open(p, first->state());
+    feed(*second, {callOutput("a", "Exit code: 0\nOutput:\nz\n")}, c, 3);
+    auto sh = ofKind(steps(c.events), EventKind::Shell);
+    REQUIRE(sh.size() == 1);
+    CHECK(sh[0].data["cwd"] == "/w/other"); // the turn's cwd wins over the session's
+    CHECK(sh[0].data["result"]["read"]["path"] == "/w/other/rel.txt");
+  }
+  SECTION("patch_apply_end: add, delete, moved update, unusable diff; a failure adds none") {
+    const std::string patch =
+        "*** Begin Patch\n*** Add File: n.txt\n+hi\n+\n*** Delete File: "
+        "old.txt\n*** Update File: a.txt\n*** Move to: b/a.txt\n@@ x\n-1\n+2\n"
+        "*** End of File\n*** End Patch\n";
+    const json changes = {
+        {"/w/app/n.txt", {{"type", "add"}, {"content", "hi\n\n"}}},
+        {"/w/app/old.txt", {{"type", "delete"}, {"content", "gone\n"}}},
+        {"/w/app/a.txt",
+         {{"type", "update"},
+          {"unified_diff", "--- a\n+++ b\n@@ -1 +1 @@\n-1\n+2\n"},
+          {"move_path", "/w/app/b/a.txt"}}},
+        {"/w/app/c.txt",
+         {{"type", "update"}, {"unified_diff", "[trimmed]"}, {"move_path", nullptr}}}};
+    Collect c = parseLines({metaLine("s1"),
+                            rec("response_item", {{"type", "custom_tool_call"},
+                                                  {"name", "apply_patch"},
+                                                  {"input", patch},
+                                                  {"call_id", "p1"}}),
+                            rec("event_msg", {{"type", "patch_apply_end"},
+                                              {"call_id", "p1"},
+                                              {"success", true},
+                                              {"changes", changes}}),
+                            rec("response_item", {{"type", "custom_tool_call"},
+                                                  {"name", "apply_patch"},
+                                                  {"input", patch},
+                                                  {"call_id", "p2"}}),
+                            rec("event_msg", {{"type", "patch_apply_end"},
+                                              {"call_id", "p2"},
+                                              {"success", false},
+                                              {"changes", changes}})});
+    auto edits = ofKind(steps(c.events), EventKind::Edit);
+    REQUIRE(edits.size() == 2);
+    CHECK(edits[0].data["changes"] ==
+          json::parse(R"([{"path":"/w/app/n.txt","op":"write","content":"hi\n\n"},
+                          {"path":"/w/app/old.txt","op":"delete"},
+                          {"path":"/w/app/a.txt","op":"patch","to":"/w/app/b/a.txt",
+                           "patch":"@@ x\n-1\n+2\n*** End of File\n"}])"));
+    std::map<std::string, json> applied;
+    for (const auto &ch : edits[0].data["result"]["changes"]) {
+      checkChangeShape(ch);
+      applied[ch["path"]] = ch;
+    }
+    CHECK(applied["/w/app/n.txt"] ==
+          json({{"path", "/w/app/n.txt"}, {"op", "write"}, {"content", "hi\n\n"}}));
+    CHECK(applied["/w/app/old.txt"]["before"] == "gone\n");
+    CHECK(applied["/w/app/a.txt"]["diff"] == "@@ -1 +1 @@\n-1\n+2\n");
+    CHECK(applied["/w/app/a.txt"]["to"] == "/w/app/b/a.txt");
+    CHECK(applied["/w/app/c.txt"]["op"] == "unknown");
+    CHECK(edits[0].data["result"]["fileChanges"] == changes);
+    CHECK(edits[1].isError);
+    CHECK(edits[1].data["result"]["changes"].is_null());
+  }
+}
+
+TEST_CASE("Codex: normalized keys of the other viewers' samples are well-formed",
+          "[codex][changes]") {
+  const fs::path dir = sharedReal("codex");
+  if (dir.empty()) {
+    WARN("../shared/fixtures/real/codex not present: skipped");
+    return;
+  }
+  int edits = 0;
+  for (const auto &entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".jsonl")
+      continue;
+    INFO(entry.path().filename().string());
+    Collect c;
+    REQUIRE_NOTHROW(c = parseFile(entry.path()));
+    for (auto e : steps(c.events)) {
+      if (e.kind == EventKind::Edit) {
+        ++edits;
+        REQUIRE(e.data.contains("changes"));
+        for (const auto &ch : e.data["changes"])
+          checkChangeShape(ch);
+      }
+      if (e.data.is_object() && e.data.contains("result") && e.data["result"].is_object()) {
+        const json &r = e.data["result"];
+        if (r.contains("changes"))
+          for (const auto &ch : r["changes"])
+            checkChangeShape(ch);
+        if (r.contains("read"))
+          checkReadShape(r["read"]);
+      }
+      if (e.kind == EventKind::Shell && e.data.contains("cwd"))
+        CHECK(e.data["cwd"].is_string());
+    }
+  }
+  CHECK(edits > 0);
 }

@@ -2,12 +2,16 @@
 // log with $set records and a resume's second file) and 0.20.2 (.json rewritten in place) from
 // tests/fixtures/generated, the other viewers' samples in ../shared/fixtures/real/gemini when
 // present, and small hand-written lines for the edge cases.
+// The normalized keys (data.changes, data.read, data.cwd) are replayed step by step with the
+// timeline's own patch functions (timeline/Patch.h) and checked against EXPECTED.json's files.
 #include "TestSupport.h"
 #include "ingest/GeminiAdapter.h"
+#include "timeline/Patch.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
+#include <optional>
 #include <set>
 
 using namespace mantra;
@@ -136,6 +140,203 @@ const Event *multiEdit(const Collect &c, const char *arg) {
     if (e.kind == EventKind::Edit && e.data["input"].contains(arg))
       return &e;
   return nullptr;
+}
+
+// --- the normalized keys (model/Model.h), checked against EXPECTED.json ------------------------
+
+// One data.changes entry has the shape model/Model.h gives.
+void checkChangeShape(const json &c) {
+  INFO(c.dump());
+  REQUIRE(c.is_object());
+  auto is = [&](const char *k, json::value_t t) { return c.contains(k) && c[k].type() == t; };
+  REQUIRE(is("path", json::value_t::string));
+  CHECK(c["path"].get<std::string>().rfind('/', 0) == 0);
+  const std::string op = c.value("op", "");
+  if (op == "write") {
+    CHECK(is("content", json::value_t::string));
+  } else if (op == "replace") {
+    REQUIRE(is("edits", json::value_t::array));
+    CHECK_FALSE(c["edits"].empty());
+    for (const auto &ed : c["edits"]) {
+      CHECK((ed.value("old", json()).is_string() && ed.value("new", json()).is_string() &&
+             ed.value("all", json()).is_boolean()));
+      if (ed.contains("count"))
+        CHECK(ed["count"].is_number_integer());
+    }
+  } else if (op == "unified") {
+    REQUIRE(is("diff", json::value_t::string));
+    const std::string d = c["diff"];
+    CHECK((d.empty() || d.rfind("@@ -", 0) == 0));
+  } else if (op == "patch") {
+    CHECK(is("patch", json::value_t::string));
+  } else if (op == "notebook") {
+    CHECK(is("source", json::value_t::string));
+    CHECK(is("mode", json::value_t::string));
+  } else if (op == "unknown") {
+    CHECK(is("reason", json::value_t::string));
+  } else {
+    CHECK(op == "delete");
+  }
+  if (c.contains("to"))
+    CHECK(c["to"].get<std::string>().rfind('/', 0) == 0);
+  if (c.contains("before"))
+    CHECK((c["before"].is_string() || c["before"].is_null()));
+  if (c.contains("after"))
+    CHECK(c["after"].is_string());
+}
+
+void checkReadShape(const json &rd) {
+  INFO(rd.dump());
+  REQUIRE(rd.is_object());
+  REQUIRE(rd.value("path", json()).is_string());
+  REQUIRE(rd.value("content", json()).is_string());
+  REQUIRE(rd.value("complete", json()).is_boolean());
+}
+
+// The files EXPECTED.json gives after `turn` (0 = before the session), by absolute path;
+// nullopt when the file does not exist.
+using Files = std::map<std::string, std::optional<std::string>>;
+Files filesAt(const json &exp, int turn) {
+  static const char *kKeys[] = {"before", "after_turn_1", "after_turn_2", "after_turn_3"};
+  Files out;
+  for (const auto &[rel, states] : exp["files"].items()) {
+    const json &v = states[kKeys[turn]];
+    out[exp["cwd"].get<std::string>() + "/" + rel] =
+        v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt;
+  }
+  return out;
+}
+
+// Applies one change with the timeline's own functions; what failed, or "".
+std::string apply(Files &files, const json &c) {
+  const std::string path = c.at("path"), op = c.value("op", "");
+  std::optional<std::string> &f = files[path];
+  if (op == "write") {
+    f = c.at("content").get<std::string>();
+  } else if (op == "delete") {
+    f.reset();
+  } else {
+    if (!f)
+      return "no file " + path;
+    timeline::ApplyResult r;
+    if (op == "replace") {
+      r.ok = true;
+      r.content = *f;
+      for (const auto &ed : c.at("edits")) {
+        std::optional<int> count;
+        if (ed.contains("count"))
+          count = ed.at("count").get<int>();
+        r = timeline::applyReplace(r.content, ed.at("old").get<std::string>(),
+                                   ed.at("new").get<std::string>(), ed.at("all").get<bool>(),
+                                   count);
+        if (!r.ok)
+          break;
+      }
+    } else if (op == "unified") {
+      r = timeline::applyUnifiedDiff(*f, c.at("diff").get<std::string>());
+    } else if (op == "patch") {
+      r = timeline::applyContextPatch(*f, c.at("patch").get<std::string>());
+    } else {
+      return "cannot replay op " + op;
+    }
+    if (!r.ok)
+      return r.error;
+    f = std::move(r.content);
+  }
+  if (c.contains("to")) {
+    files[c.at("to").get<std::string>()] = files[path];
+    files[path].reset();
+  }
+  return "";
+}
+
+struct Walk {
+  int edits = 0, resultChanges = 0, befores = 0, reads = 0, turnChecks = 0;
+};
+
+// Replays a generated session's steps turn by turn: each edit's request changes and (when
+// recorded) result changes apply cleanly and agree, every "before" and every complete read is
+// the file as it was at that moment, and each turn ends with the files EXPECTED.json gives.
+// Files are reset to EXPECTED's state at the start of each turn (shell commands such as
+// `git mv` change files outside any edit).
+Walk replay(const json &exp, const std::vector<Event> &events) {
+  Walk w;
+  int turn = 0;
+  Files cur = filesAt(exp, 0);
+  std::set<std::string> touched;
+  auto endTurn = [&] {
+    const Files want = filesAt(exp, turn);
+    for (const auto &p : touched) {
+      INFO("turn " << turn << ": " << p);
+      CHECK(cur[p] == want.at(p));
+      ++w.turnChecks;
+    }
+    touched.clear();
+  };
+  for (const Event &e : events) {
+    if (e.kind == EventKind::User) {
+      endTurn();
+      cur = filesAt(exp, turn++);
+      continue;
+    }
+    INFO("step: " << e.tool << " " << e.path);
+    if (e.kind == EventKind::Edit) {
+      ++w.edits;
+      REQUIRE(e.data.contains("changes"));
+      const json &req = e.data["changes"];
+      REQUIRE(req.is_array());
+      REQUIRE_FALSE(req.empty());
+      Files viaRequest = cur;
+      for (const auto &c : req) {
+        checkChangeShape(c);
+        CHECK(apply(viaRequest, c).empty());
+        touched.insert(c["path"].get<std::string>());
+        if (c.contains("to"))
+          touched.insert(c["to"].get<std::string>());
+      }
+      const json *res = e.data.contains("result") && e.data["result"].contains("changes")
+                            ? &e.data["result"]["changes"]
+                            : nullptr;
+      if (!res || res->empty()) {
+        cur = std::move(viaRequest);
+        continue;
+      }
+      ++w.resultChanges;
+      for (const auto &c : *res) {
+        checkChangeShape(c);
+        if (c.contains("before")) {
+          ++w.befores;
+          const auto &before = cur[c["path"].get<std::string>()];
+          CHECK(c["before"].is_string() == before.has_value());
+          if (c["before"].is_string() && before)
+            CHECK(c["before"].get<std::string>() == *before);
+        }
+        CHECK(apply(cur, c).empty());
+        touched.insert(c["path"].get<std::string>());
+        if (c.contains("to"))
+          touched.insert(c["to"].get<std::string>());
+      }
+      for (const auto &c : req) // the request says the same as what was applied
+        for (const char *k : {"path", "to"})
+          if (c.contains(k))
+            CHECK(viaRequest[c[k].get<std::string>()] == cur[c[k].get<std::string>()]);
+    }
+    const json *rd = nullptr;
+    if (e.data.contains("read"))
+      rd = &e.data["read"];
+    else if (e.data.contains("result") && e.data["result"].contains("read"))
+      rd = &e.data["result"]["read"];
+    if (rd) {
+      ++w.reads;
+      checkReadShape(*rd);
+      CHECK((*rd)["complete"] == true);
+      const auto &now = cur[(*rd)["path"].get<std::string>()];
+      REQUIRE(now);
+      CHECK((*rd)["content"].get<std::string>() == *now);
+    }
+  }
+  endTurn();
+  return w;
 }
 
 } // namespace
@@ -363,4 +564,159 @@ TEST_CASE("Gemini: claims its files over Claude's, and reads .json whole", "[gem
   CHECK(a.wholeDocument(d));
   CHECK_FALSE(a.wholeDocument(j));
   CHECK(a.agent() == "gemini");
+}
+
+TEST_CASE("Gemini 0.61: edits, recorded results and reads replay to EXPECTED",
+          "[gemini][changes]") {
+  const json exp = expected("gemini");
+  const std::string cwd = exp["cwd"];
+  auto events = mergedEvents(parseSession("gemini"));
+  const Walk w = replay(exp, events);
+  CHECK(w.edits == 8);
+  CHECK(w.resultChanges == 8); // resultDisplay's originalContent / newContent
+  CHECK(w.befores == 8);       // null for the two files write_file created
+  CHECK(w.reads == 3);
+  CHECK(w.turnChecks >= 5);
+  const auto readme = std::find_if(events.begin(), events.end(), [](const Event &e) {
+    return e.kind == EventKind::Edit && e.data["input"].contains("allow_multiple");
+  });
+  REQUIRE(readme != events.end());
+  CHECK(readme->data["changes"][0] ==
+        json({{"path", cwd + "/README.md"},
+              {"op", "replace"},
+              {"edits",
+               {{{"old", "python3 -m calc.cli"}, {"new", "python3 -m calc"}, {"all", true}}}}}));
+  json &applied = readme->data["result"]["changes"][0];
+  CHECK(applied["op"] == "write");
+  CHECK(applied["before"] == exp["files"]["README.md"]["after_turn_2"]);
+  CHECK(applied["content"] == exp["files"]["README.md"]["after_turn_3"]);
+  for (auto &e : events)
+    if (e.kind == EventKind::Shell)
+      CHECK(e.data["cwd"] == cwd);
+}
+
+TEST_CASE("Gemini 0.20.2: edits (no recorded result) and reads replay to EXPECTED",
+          "[gemini][changes]") {
+  const json exp = expected("gemini-legacy");
+  auto events = mergedEvents(parseSession("gemini-legacy"));
+  const Walk w = replay(exp, events);
+  CHECK(w.edits == 8);
+  CHECK(w.resultChanges == 0); // 0.20.2 keeps no resultDisplay for edits
+  CHECK(w.reads == 3);
+  CHECK(w.turnChecks >= 5);
+  const auto readme = std::find_if(events.begin(), events.end(), [](const Event &e) {
+    return e.kind == EventKind::Edit && e.data["input"].contains("expected_replacements");
+  });
+  REQUIRE(readme != events.end());
+  CHECK(readme->data["changes"][0]["edits"][0] == json({{"old", "python3 -m calc.cli"},
+                                                        {"new", "python3 -m calc"},
+                                                        {"all", true},
+                                                        {"count", 2}}));
+  for (auto &e : events)
+    if (e.kind == EventKind::Shell)
+      CHECK(e.data["cwd"] == exp["cwd"]);
+}
+
+TEST_CASE("Gemini: relative paths, truncated and ranged reads, new files", "[gemini][changes]") {
+  const std::string head =
+      R"({"sessionId":"s1","projectHash":"abc","startTime":"2026-07-22T07:53:15Z","directories":["/w/app"]})";
+  auto tool = [](const std::string &id, const std::string &name, const json &args,
+                 const json &output, const json &display) {
+    json tc = {{"id", id},
+               {"name", name},
+               {"args", args},
+               {"status", "success"},
+               {"result",
+                {{{"functionResponse",
+                   {{"id", id}, {"name", name}, {"response", {{"output", output}}}}}}}},
+               {"resultDisplay", display}};
+    return json({{"id", "m-" + id},
+                 {"timestamp", "2026-07-22T07:53:20Z"},
+                 {"type", "gemini"},
+                 {"content", ""},
+                 {"toolCalls", {tc}}})
+        .dump();
+  };
+  const std::string notice = "\nIMPORTANT: The file content has been truncated.\nStatus: Showing "
+                             "lines 1-2 of 9 total lines.\nAction: …\n\n--- FILE CONTENT "
+                             "(truncated) ---\nl1\nl2";
+  Collect c = parseLines(
+      {head,
+       tool("w1", "write_file", {{"file_path", "src/new.py"}, {"content", "x\n"}}, "ok",
+            {{"fileDiff", "Index: new.py\n===\n--- new.py\tOriginal\n+++ new.py\tWritten\n@@ -0,0 "
+                          "+1 @@\n+x\n"},
+             {"filePath", "/w/app/src/new.py"},
+             {"originalContent", ""},
+             {"newContent", "x\n"},
+             {"isNewFile", true}}),
+       tool("e1", "replace",
+            {{"file_path", "src/new.py"}, {"old_string", "x"}, {"new_string", "y"}}, "ok",
+            {{"fileDiff", "--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n"},
+             {"filePath", "/w/app/src/new.py"}}),
+       tool("r1", "read_file", {{"file_path", "big.txt"}}, notice,
+            "Read lines 1-2 of 9 from big.txt"),
+       tool("r2", "read_file", {{"file_path", "/w/app/a.txt"}, {"offset", 3}}, "l4\n", ""),
+       tool("r3", "read_file", {{"file_path", "a.txt"}}, "whole\n", ""),
+       tool("r4", "read_file", {{"file_path", "logo.png"}}, "", "Read image file: logo.png"),
+       tool("s1", "run_shell_command", {{"command", "ls"}, {"dir_path", "src"}},
+            "Output: new.py\nProcess Group PGID: 1", "new.py")},
+      "session-2026-07-22T07-53-s1.jsonl");
+  CHECK(c.problems.empty());
+  auto events = mergedEvents(c);
+  std::map<std::string, Event *> byId;
+  for (auto &e : events)
+    byId[e.callId] = &e;
+  CHECK(byId["w1"]->data["changes"][0] ==
+        json({{"path", "/w/app/src/new.py"}, {"op", "write"}, {"content", "x\n"}}));
+  CHECK(byId["w1"]->data["result"]["changes"][0] == json({{"path", "/w/app/src/new.py"},
+                                                          {"op", "write"},
+                                                          {"content", "x\n"},
+                                                          {"before", nullptr}}));
+  // No newContent: the diff, without its headers.
+  CHECK(
+      byId["e1"]->data["result"]["changes"][0] ==
+      json({{"path", "/w/app/src/new.py"}, {"op", "unified"}, {"diff", "@@ -1 +1 @@\n-x\n+y\n"}}));
+  // A read_file result is a tool_result step of its own (the Indexer merges only into shell and
+  // edit calls): data.read.
+  std::map<std::string, Event *> results;
+  for (auto &e : c.events)
+    if (e.kind == EventKind::ToolResult)
+      results[e.callId] = &e;
+  CHECK(results["r1"]->data["read"] ==
+        json({{"path", "/w/app/big.txt"}, {"content", "l1\nl2"}, {"complete", false}}));
+  CHECK(results["r2"]->data["read"]["complete"] == false);
+  CHECK(results["r3"]->data["read"] ==
+        json({{"path", "/w/app/a.txt"}, {"content", "whole\n"}, {"complete", true}}));
+  CHECK(results["r4"]->data["read"].is_null());
+  CHECK(byId["s1"]->data["cwd"] == "/w/app/src");
+}
+
+TEST_CASE("Gemini: normalized keys of the shared real samples are well-formed",
+          "[gemini][changes]") {
+  const fs::path dir = sharedReal("gemini");
+  if (dir.empty()) {
+    WARN("../shared/fixtures/real/gemini absent: skipping the shared samples");
+    return;
+  }
+  for (const auto &entry : fs::directory_iterator(dir)) {
+    INFO(entry.path().filename().string());
+    Collect c;
+    REQUIRE_NOTHROW(parseInto(entry.path(), c));
+    for (auto e : mergedEvents(c)) {
+      if (e.kind == EventKind::Edit) {
+        REQUIRE(e.data.contains("changes"));
+        for (const auto &ch : e.data["changes"])
+          checkChangeShape(ch);
+      }
+      if (!e.data.is_object())
+        continue;
+      if (e.data.contains("read"))
+        checkReadShape(e.data["read"]);
+      if (e.data.contains("result") && e.data["result"].contains("changes"))
+        for (const auto &ch : e.data["result"]["changes"])
+          checkChangeShape(ch);
+      if (e.kind == EventKind::Shell && e.data.contains("cwd"))
+        CHECK(e.data["cwd"].is_string());
+    }
+  }
 }
