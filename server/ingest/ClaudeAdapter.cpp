@@ -276,7 +276,10 @@ json resultChanges(const json &tur, const std::string &cwd) {
     const json &patch = js::get(tur, "structuredPatch");
     const json &oldText = js::get(tur, "oldString");
     std::optional<std::string> diff;
-    if (patch.is_array() &&
+    // An empty structuredPatch on an edit that changed something says nothing about what was
+    // applied (seen from generators, never from a real edit): the recorded strings are used.
+    const bool noChange = js::str(tur, "oldString") == js::str(tur, "newString");
+    if (patch.is_array() && (!patch.empty() || noChange) &&
         (before.is_string() || tur.contains("oldString") || tur.contains("edits")))
       diff = hunksText(patch);
     if (oldText.is_string() && oldText.get_ref<const std::string &>().empty()) {
