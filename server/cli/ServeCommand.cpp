@@ -11,13 +11,18 @@
 namespace mantra::cli {
 
 // Exit codes: 0 after shutdown + exit, 1 when the input ends or exit comes without shutdown,
-// 2 on a usage error.
+// 2 on a usage error. Nothing is read or compiled before the server answers initialize: the
+// redaction rules (config.json and the flags) are built by the first thread that needs them.
 int cmdServe(const Args &a) {
   if (!a.positional.empty())
     return usage("serve takes no arguments");
   std::signal(SIGPIPE, SIG_IGN); // a closed client shows up as a failed write, not a signal
   const std::string db = opt(a, "--db");
-  rpc::Server server(rpc::ServerOptions{db.empty() ? defaultDatabasePath() : db});
+  rpc::ServerOptions opts;
+  opts.database = db.empty() ? defaultDatabasePath() : db;
+  opts.backgroundIndex = true;
+  opts.makeRedactor = [a] { return makeRedactor(a); };
+  rpc::Server server(std::move(opts));
   rpc::Transport transport(STDIN_FILENO, STDOUT_FILENO);
   return server.run(transport);
 }

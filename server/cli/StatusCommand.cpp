@@ -1,27 +1,14 @@
 // `mantra status`: what the database holds, per agent, and which sessions Mantra now keeps
-// alone because their agent deleted (or moved) the files they came from.
+// alone because their agent deleted (or moved) the files they came from. The figures and their
+// JSON shape are shared with the sidecar's mantra/status (core/Json.h).
 #include "cli/CliSupport.h"
 
+#include "core/Json.h"
 #include "util/Time.h"
 
 #include <cstdio>
-#include <filesystem>
-#include <map>
-#include <set>
 
 namespace mantra::cli {
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-namespace {
-
-int64_t fileSize(const std::string &path) {
-  std::error_code ec;
-  const auto n = fs::file_size(path, ec);
-  return ec ? 0 : static_cast<int64_t>(n);
-}
-
-} // namespace
 
 int cmdStatus(const Args &a) {
   if (!a.positional.empty())
@@ -29,59 +16,25 @@ int cmdStatus(const Args &a) {
   auto store = openStore(a);
   if (!store)
     return fail(store.error());
-  auto agents = (*store)->agentStats();
-  if (!agents)
-    return fail(agents.error());
-  auto pairs = (*store)->sessionSources();
-  if (!pairs)
-    return fail(pairs.error());
-  // A session is archived when none of the files it came from is there any more.
-  std::map<std::string, bool> anyPresent;
-  std::map<std::string, bool> exists;
-  for (const auto &[session, path] : *pairs) {
-    auto it = exists.find(path);
-    if (it == exists.end()) {
-      std::error_code ec;
-      it = exists.emplace(path, fs::exists(path, ec)).first;
-    }
-    anyPresent[session] = anyPresent[session] || it->second;
-  }
-  int64_t archived = 0, missingFiles = 0;
-  for (const auto &[session, present] : anyPresent)
-    archived += present ? 0 : 1;
-  for (const auto &[path, present] : exists)
-    missingFiles += present ? 0 : 1;
-  const std::string db = (*store)->path();
-  const int64_t size = fileSize(db) + fileSize(db + "-wal") + fileSize(db + "-shm");
-
+  auto status = readStatus(**store);
+  if (!status)
+    return fail(status.error());
+  const StatusSummary &s = *status;
   if (a.flags.count("--json")) {
-    json list = json::array();
-    for (const auto &s : *agents)
-      list.push_back(
-          {{"agent", s.agent},
-           {"sources", s.sources},
-           {"sessions", s.sessions},
-           {"events", s.events},
-           {"lastIndexed", s.lastIndexed ? json(formatIsoTime(*s.lastIndexed)) : json(nullptr)}});
-    printJson({{"database", db},
-               {"bytes", size},
-               {"schemaVersion", Store::kSchemaVersion},
-               {"agents", list},
-               {"archived", {{"sessions", archived}, {"missingFiles", missingFiles}}},
-               {"watching", false}});
+    printJson(statusJson(s));
     return 0;
   }
-  std::printf("Database %s (%.1f MB, schema %d)\n", db.c_str(), double(size) / 1e6,
+  std::printf("Database %s (%.1f MB, schema %d)\n", s.database.c_str(), double(s.bytes) / 1e6,
               Store::kSchemaVersion);
-  if (agents->empty())
+  if (s.agents.empty())
     std::printf("Nothing indexed yet: run 'mantra index'.\n");
-  for (const auto &s : *agents)
+  for (const auto &g : s.agents)
     std::printf("  %-8s %6lld sessions %8lld steps from %6lld files, last indexed %s\n",
-                s.agent.c_str(), static_cast<long long>(s.sessions),
-                static_cast<long long>(s.events), static_cast<long long>(s.sources),
-                s.lastIndexed ? formatIsoTime(*s.lastIndexed).c_str() : "never");
+                g.agent.c_str(), static_cast<long long>(g.sessions),
+                static_cast<long long>(g.events), static_cast<long long>(g.sources),
+                g.lastIndexed ? formatIsoTime(*g.lastIndexed).c_str() : "never");
   std::printf("%lld sessions kept only here (their %lld files are gone from disk).\n",
-              static_cast<long long>(archived), static_cast<long long>(missingFiles));
+              static_cast<long long>(s.archivedSessions), static_cast<long long>(s.missingFiles));
   std::printf("Not watching for new sessions: run 'mantra index' to pick them up.\n");
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include "core/TimelineJson.h"
 #include "timeline/Timeline.h"
+#include "timeline/Uri.h"
 
 #include <chrono>
 #include <cstdio>
@@ -98,19 +99,26 @@ int cmdFiles(const Args &a) {
 }
 
 int cmdFile(const Args &a) {
-  if (a.positional.size() != 3)
-    return usage("file needs SESSION SEQ PATH");
+  std::vector<std::string> args = a.positional;
+  if (args.size() == 1 && args[0].rfind("mantra://", 0) == 0) {
+    auto uri = timeline::parseFileUri(args[0]);
+    if (!uri)
+      return usage(uri.error().message);
+    args = {uri->session, std::to_string(uri->seq), uri->path};
+  }
+  if (args.size() != 3)
+    return usage("file needs SESSION SEQ PATH (or a mantra://SESSION/SEQ/PATH URI)");
   int64_t seq = 0;
-  if (!parseSeq(a.positional[1], seq))
-    return usage("SEQ must be a step number, not '" + a.positional[1] + "'");
+  if (!parseSeq(args[1], seq))
+    return usage("SEQ must be a step number, not '" + args[1] + "'");
   auto store = openStore(a);
   if (!store)
     return fail(store.error());
   const auto t0 = std::chrono::steady_clock::now();
-  auto s = (*store)->session(a.positional[0]);
+  auto s = (*store)->session(args[0]);
   if (!s)
     return fail(s.error());
-  auto f = timeline::fileAt(**store, *s, seq, a.positional[2]);
+  auto f = timeline::fileAt(**store, *s, seq, args[2]);
   if (!f)
     return fail(f.error());
   if (a.flags.count("--json")) {

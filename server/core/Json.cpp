@@ -4,6 +4,9 @@
 
 #include "util/Time.h"
 
+#include <filesystem>
+#include <map>
+
 namespace mantra {
 
 using nlohmann::json;
@@ -46,6 +49,21 @@ json eventJson(const Event &e) {
     j["exitCode"] = *e.exitCode;
   if (e.isError)
     j["isError"] = true;
+  if (e.kind == EventKind::Shell && e.data.is_object()) {
+    // The terminal's detail, where the agent recorded it (normalized keys, see Model.h).
+    for (const char *k : {"cwd", "durationMs"})
+      if (auto it = e.data.find(k);
+          it != e.data.end() &&
+          ((it->is_string() && !it->get<std::string>().empty()) || it->is_number()))
+        j[k] = *it;
+    // The streams apart only when there is something on stderr; otherwise stdout is the text.
+    auto err = e.data.find("stderr");
+    if (err != e.data.end() && err->is_string() && !err->get<std::string>().empty()) {
+      j["stderr"] = *err;
+      if (auto out = e.data.find("stdout"); out != e.data.end() && out->is_string())
+        j["stdout"] = *out;
+    }
+  }
   return j;
 }
 
@@ -57,6 +75,86 @@ json hitJson(const SearchHit &h) {
           {"agent", h.agent},          {"title", h.title},     {"project", h.project},
           {"time", isoOrNull(h.time)}, {"snippet", h.snippet}, {"highlights", hl},
           {"score", h.score}};
+}
+
+json eventDetailJson(const Event &e) {
+  json j = eventJson(e);
+  j["data"] = e.data;
+  return j;
+}
+
+json indexReportJson(const IndexReport &r) {
+  json errors = json::array();
+  for (const auto &e : r.errors)
+    errors.push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
+  return {
+      {"sessions", r.totals.sessions}, {"events", r.totals.events}, {"sources", r.totals.sources},
+      {"skipped", r.skipped},          {"unknown", r.unknown},      {"added", r.eventsAdded},
+      {"filesRead", r.filesRead},      {"bytesRead", r.bytesRead},  {"errors", errors},
+      {"seconds", r.seconds}};
+}
+
+namespace {
+
+int64_t fileSize(const std::string &path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(n);
+}
+
+} // namespace
+
+Expected<StatusSummary> readStatus(Store &store) {
+  StatusSummary s;
+  auto agents = store.agentStats();
+  if (!agents)
+    return agents.error();
+  s.agents = std::move(*agents);
+  auto pairs = store.sessionSources();
+  if (!pairs)
+    return pairs.error();
+  // A session is archived when none of the files it came from is there any more.
+  std::map<std::string, bool> anyPresent;
+  std::map<std::string, bool> exists;
+  for (const auto &[session, path] : *pairs) {
+    auto it = exists.find(path);
+    if (it == exists.end()) {
+      std::error_code ec;
+      it = exists.emplace(path, std::filesystem::exists(path, ec)).first;
+    }
+    anyPresent[session] = anyPresent[session] || it->second;
+  }
+  for (const auto &[session, present] : anyPresent)
+    s.archivedSessions += present ? 0 : 1;
+  for (const auto &[path, present] : exists)
+    s.missingFiles += present ? 0 : 1;
+  s.database = store.path();
+  s.bytes = fileSize(s.database) + fileSize(s.database + "-wal") + fileSize(s.database + "-shm");
+  return s;
+}
+
+json statusJson(const StatusSummary &s) {
+  json list = json::array();
+  int64_t sessions = 0, events = 0, sources = 0;
+  for (const auto &a : s.agents) {
+    list.push_back({{"agent", a.agent},
+                    {"sources", a.sources},
+                    {"sessions", a.sessions},
+                    {"events", a.events},
+                    {"lastIndexed", isoOrNull(a.lastIndexed)}});
+    sessions += a.sessions;
+    events += a.events;
+    sources += a.sources;
+  }
+  return {{"database", s.database},
+          {"bytes", s.bytes},
+          {"schemaVersion", Store::kSchemaVersion},
+          {"sessions", sessions},
+          {"events", events},
+          {"sources", sources},
+          {"agents", list},
+          {"archived", {{"sessions", s.archivedSessions}, {"missingFiles", s.missingFiles}}},
+          {"watching", s.watching}};
 }
 
 } // namespace mantra

@@ -1,5 +1,7 @@
 #include "core/TimelineJson.h"
 
+#include "timeline/Uri.h"
+
 namespace mantra {
 
 using nlohmann::json;
@@ -28,8 +30,7 @@ json fileAtJson(const timeline::FileAt &f, const SessionRow &s) {
             {"exact", f.exact},
             {"changedAt", f.changedAt},
             {"languageId", timeline::languageId(f.path)},
-            {"uri", "mantra://" + s.id + "/" + std::to_string(f.seq) + "/" +
-                        timeline::displayPath(f.path, s.project)}};
+            {"uri", timeline::fileUri(s.id, f.seq, timeline::displayPath(f.path, s.project))}};
   if (!f.reason.empty())
     j["reason"] = f.reason;
   return j;

@@ -5,8 +5,10 @@
 #include "core/Json.h"
 #include "search/Search.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <filesystem>
 
 namespace mantra::rpc {
@@ -14,153 +16,80 @@ namespace {
 
 using nlohmann::json;
 
-// Reads typed fields out of `params`, remembering the first problem as "params.<field>: …".
-// Absent and null fields leave the output unchanged.
-class ParamReader {
-public:
-  explicit ParamReader(const json &p) : p_(p) {
-    if (!p.is_null() && !p.is_object())
-      fail("params", "expected object");
-  }
-  void string(const char *key, std::string &out, bool required = false) {
-    if (const json *v = field(key, required)) {
-      if (v->is_string())
-        out = v->get<std::string>();
-      else
-        fail(key, "expected string");
-    }
-  }
-  void integer(const char *key, int64_t &out, bool required = false) {
-    if (const json *v = field(key, required)) {
-      if (v->is_number_integer())
-        out = v->get<int64_t>();
-      else if (v->is_number_unsigned())
-        out = INT64_MAX; // above int64: as large as it gets
-      else
-        fail(key, "expected integer");
-    }
-  }
-  void positive(const char *key, int64_t &out) {
-    integer(key, out);
-    if (!error_ && out <= 0)
-      fail(key, "must be positive");
-  }
-  const std::optional<RpcError> &error() const { return error_; }
-
-private:
-  const json *field(const char *key, bool required) {
-    if (error_)
-      return nullptr;
-    const json *v = nullptr;
-    if (p_.is_object())
-      if (auto it = p_.find(key); it != p_.end() && !it->is_null())
-        v = &*it;
-    if (!v && required)
-      fail(key, "required");
-    return v;
-  }
-  void fail(const std::string &key, const std::string &what) {
-    if (!error_)
-      error_ = RpcError{InvalidParams, (key == "params" ? key : "params." + key) + ": " + what};
-  }
-  const json &p_;
-  std::optional<RpcError> error_;
-};
-
-// A core error as a JSON-RPC error. Parse errors name the param they came from.
-RpcError fromCore(const Error &e, const char *param = nullptr) {
-  switch (e.code) {
-  case ErrorCode::NotFound:
-    return {NotFound, e.message};
-  case ErrorCode::Ambiguous:
-    return {Ambiguous, e.message};
-  case ErrorCode::Parse:
-  case ErrorCode::Invalid:
-    return {InvalidParams, param ? "params." + e.message : e.message};
-  default:
-    return {DatabaseError, e.message};
-  }
-}
-
-json errorResponse(const json &id, const RpcError &e) {
+json errorJson(const json &id, const RpcError &e) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", e.code}, {"message", e.message}}}};
 }
 
+// Errors whose message is one of the server's own fixed texts: nothing to redact.
+bool fixedMessage(int code) {
+  return code == ParseError || code == InvalidRequest || code == ServerNotInitialized ||
+         code == RequestCancelled;
+}
+
+RpcError cancelled() { return RpcError{RequestCancelled, "request cancelled"}; }
+
+// A database that cannot be opened, whatever the core's code (a bad path is not a bad param).
+RpcError openError(const Error &e) { return RpcError{DatabaseError, e.message}; }
+
 } // namespace
-
-// --- params --------------------------------------------------------------------------------
-
-struct Server::NoParams {
-  static std::optional<RpcError> read(const json &j, NoParams &) { return ParamReader(j).error(); }
-};
-struct Server::InitializeParams {
-  std::string clientName; // informational only
-  static std::optional<RpcError> read(const json &j, InitializeParams &) {
-    return ParamReader(j).error(); // clientInfo, workspaceFolders: accepted, not used yet
-  }
-};
-struct Server::SessionsParams {
-  std::string agent, project;
-  int64_t limit = 20;
-  static std::optional<RpcError> read(const json &j, SessionsParams &p) {
-    ParamReader r(j);
-    r.string("agent", p.agent);
-    r.string("project", p.project);
-    r.positive("limit", p.limit);
-    return r.error();
-  }
-};
-struct Server::SessionParams {
-  std::string session;
-  int64_t from = 1, to = INT64_MAX;
-  static std::optional<RpcError> read(const json &j, SessionParams &p) {
-    ParamReader r(j);
-    r.string("session", p.session, true);
-    r.integer("from", p.from);
-    r.integer("to", p.to);
-    return r.error();
-  }
-};
-struct Server::SearchParams {
-  std::string query;
-  int64_t limit = 20;
-  static std::optional<RpcError> read(const json &j, SearchParams &p) {
-    ParamReader r(j);
-    r.string("query", p.query, true);
-    r.positive("limit", p.limit);
-    if (!r.error() && p.query.empty())
-      return RpcError{InvalidParams, "params.query: must not be empty"};
-    return r.error();
-  }
-};
 
 // --- the binding table ---------------------------------------------------------------------
 
+// A request answered on the reader thread.
 template <typename P> void Server::bind(const std::string &name, Reply (Server::*h)(const P &)) {
-  requests_[name] = [this, h](const json &params) -> Reply {
-    P p;
-    if (auto err = P::read(params, p))
-      return *err;
-    return (this->*h)(p);
-  };
+  requests_[name] = {[this, h](const json &params, Context *) -> Reply {
+                       P p;
+                       if (auto err = P::read(params, p))
+                         return *err;
+                       return (this->*h)(p);
+                     },
+                     false};
 }
 
-void Server::notification(const std::string &name, void (Server::*h)()) {
+// A request run on a worker, with the worker's connection.
+template <typename P>
+void Server::bind(const std::string &name, Reply (Server::*h)(const P &, Context &)) {
+  requests_[name] = {[this, h](const json &params, Context *ctx) -> Reply {
+                       P p;
+                       if (auto err = P::read(params, p))
+                         return *err;
+                       return (this->*h)(p, *ctx);
+                     },
+                     true};
+}
+
+void Server::notification(const std::string &name, void (Server::*h)(const json &)) {
   notifications_[name] = h;
 }
 
 Server::Server(ServerOptions opts) : opts_(std::move(opts)) {
   bind("initialize", &Server::onInitialize);
   bind("shutdown", &Server::onShutdown);
+  bind("mantra/reindex", &Server::onReindex);
   bind("mantra/sessions", &Server::onSessions);
   bind("mantra/session", &Server::onSession);
   bind("mantra/search", &Server::onSearch);
+  bind("mantra/event", &Server::onEvent);
   bind("mantra/status", &Server::onStatus);
   notification("initialized", &Server::onInitialized);
   notification("exit", &Server::onExit);
+  notification("$/cancelRequest", &Server::onCancel);
+
+  pool_ = std::make_unique<WorkerPool>(opts_.database, opts_.workers);
+  BackgroundIndex::Options io;
+  io.database = opts_.database;
+  io.redactor = [this] { return indexRedactor(); };
+  io.adapters = opts_.makeAdapters ? opts_.makeAdapters : [] { return makeAdapters(); };
+  io.notify = [this](const std::string &method, json params) { notify(method, std::move(params)); };
+  io.log = [this](const std::string &line) { log(line); };
+  index_ = std::make_unique<BackgroundIndex>(std::move(io));
 }
 
-Server::~Server() = default;
+// The index thread and the workers use this object: stop them before any member goes.
+Server::~Server() {
+  index_->stop();
+  pool_->stop();
+}
 
 std::vector<std::string> Server::methods() const {
   std::vector<std::string> out;
@@ -172,48 +101,128 @@ std::vector<std::string> Server::methods() const {
   return out;
 }
 
-Store *Server::store(RpcError &err) {
-  if (!store_) {
-    auto s = Store::open(opts_.database);
-    if (!s) {
-      err = RpcError{DatabaseError, s.error().message};
-      return nullptr;
+// --- redaction and output ------------------------------------------------------------------
+
+// Compiling the rules takes tens of milliseconds: done once, on whichever thread first needs
+// them (the index thread, or a worker warmed up after `initialized`), never before initialize.
+void Server::makeRedactors() {
+  std::call_once(redactorOnce_, [this] {
+    if (!opts_.makeRedactor) {
+      redactor_.emplace();
+      return;
     }
-    store_ = std::move(*s);
-  }
-  return store_.get();
+    auto r = opts_.makeRedactor();
+    if (r) {
+      redactor_.emplace(std::move(*r));
+      return;
+    }
+    redactorError_ = r.error();
+    builtin_.emplace();
+    log("redaction config: " + builtin_->redact(r.error().message) +
+        " (responses use the built-in rules; indexing is off)");
+  });
 }
 
-// --- handlers ------------------------------------------------------------------------------
+const Redactor &Server::outputRedactor() {
+  makeRedactors();
+  return redactor_ ? *redactor_ : *builtin_;
+}
 
-Reply Server::onInitialize(const InitializeParams &) {
+Expected<const Redactor *> Server::indexRedactor() {
+  makeRedactors();
+  if (redactor_)
+    return &*redactor_;
+  return *redactorError_;
+}
+
+void Server::send(const json &msg) {
+  if (transport_)
+    transport_->write(msg.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void Server::respond(const json &id, Reply r) {
+  if (!r.error) {
+    send({{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(r.result)}});
+    return;
+  }
+  if (!fixedMessage(r.error->code))
+    r.error->message = outputRedactor().redact(std::move(r.error->message));
+  send(errorJson(id, *r.error));
+}
+
+void Server::notify(const std::string &method, json params) {
+  send({{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
+}
+
+void Server::log(const std::string &line) {
+  if (opts_.log)
+    opts_.log(line);
+  else
+    std::fprintf(stderr, "mantra serve: %s\n", line.c_str());
+}
+
+// --- lifecycle (reader thread) -------------------------------------------------------------
+
+Reply Server::onInitialize(const InitializeParams &p) {
   if (initialized_)
     return RpcError{InvalidRequest, "initialize: already initialized"};
   initialized_ = true;
+  indexOnStart_ = p.backgroundIndex;
   return json{{"serverInfo", {{"name", "mantra"}, {"version", MANTRA_VERSION}}},
               {"capabilities", {{"methods", methods()}}},
               {"database", opts_.database}};
 }
 
+void Server::onInitialized(const json &) {
+  if (opts_.backgroundIndex && indexOnStart_) {
+    index_->start({});
+    return;
+  }
+  // No index run compiles the redaction rules: compile them now, off the reader thread.
+  pool_->post(std::make_shared<CancelFlag>(false), [this](Context &) { makeRedactors(); });
+}
+
+// Answers once every request read before it has been answered and the index run has stopped:
+// after this response the server sends nothing more.
 Reply Server::onShutdown(const NoParams &) {
+  flush();
+  pool_->drain();
+  index_->stop();
   shutdown_ = true;
   return json(nullptr);
 }
 
-void Server::onInitialized() {}
+void Server::onExit(const json &) { exited_ = true; }
 
-void Server::onExit() { exited_ = true; }
+void Server::onCancel(const json &params) {
+  const auto id = cancelledId(params);
+  if (!id)
+    return;
+  std::lock_guard<std::mutex> lock(inflightMu_);
+  auto [from, to] = inflight_.equal_range(id->dump());
+  for (auto it = from; it != to; ++it)
+    it->second->store(true);
+}
 
-Reply Server::onSessions(const SessionsParams &p) {
-  RpcError err;
-  Store *s = store(err);
+Reply Server::onReindex(const ReindexParams &p) {
+  std::vector<std::string> paths;
+  for (const auto &path : p.paths) // relative to the server's working folder
+    paths.push_back(std::filesystem::absolute(path).lexically_normal().string());
+  const auto s = index_->start(std::move(paths));
+  return json{{"started", s.started}, {"run", s.run}};
+}
+
+// --- queries (worker threads) --------------------------------------------------------------
+
+Reply Server::onSessions(const SessionsParams &p, Context &c) {
+  auto s = c.store();
   if (!s)
-    return err;
+    return openError(s.error());
   SessionFilter f{p.agent,
                   p.project.empty() ? ""
                                     : std::filesystem::path(p.project).lexically_normal().string(),
                   static_cast<int>(std::min<int64_t>(p.limit, INT32_MAX))};
-  auto rows = s->sessions(f);
+  auto rows = (*s)->sessions(f);
   if (!rows)
     return fromCore(rows.error());
   json list = json::array();
@@ -222,15 +231,14 @@ Reply Server::onSessions(const SessionsParams &p) {
   return json{{"sessions", list}};
 }
 
-Reply Server::onSession(const SessionParams &p) {
-  RpcError err;
-  Store *s = store(err);
+Reply Server::onSession(const SessionParams &p, Context &c) {
+  auto s = c.store();
   if (!s)
-    return err;
-  auto row = s->session(p.session);
+    return openError(s.error());
+  auto row = (*s)->session(p.session);
   if (!row)
     return fromCore(row.error());
-  auto events = s->events(row->id, p.from, p.to);
+  auto events = (*s)->events(row->id, p.from, p.to);
   if (!events)
     return fromCore(events.error());
   json list = json::array();
@@ -239,14 +247,13 @@ Reply Server::onSession(const SessionParams &p) {
   return json{{"session", sessionJson(*row)}, {"events", list}};
 }
 
-Reply Server::onSearch(const SearchParams &p) {
-  RpcError err;
-  Store *s = store(err);
+Reply Server::onSearch(const SearchParams &p, Context &c) {
+  auto s = c.store();
   if (!s)
-    return err;
+    return openError(s.error());
   const auto t0 = std::chrono::steady_clock::now();
   auto hits =
-      search(*s, SearchOptions{p.query, static_cast<int>(std::min<int64_t>(p.limit, INT32_MAX))});
+      search(**s, SearchOptions{p.query, static_cast<int>(std::min<int64_t>(p.limit, INT32_MAX))});
   if (!hits)
     return fromCore(hits.error(), "query");
   const double ms =
@@ -257,99 +264,171 @@ Reply Server::onSearch(const SearchParams &p) {
   return json{{"hits", list}, {"ms", ms}};
 }
 
-Reply Server::onStatus(const NoParams &) {
-  RpcError err;
-  Store *s = store(err);
+// The stored step is redacted already (at ingest); its data passes the redactor once more on
+// the way out, so rules added since it was stored apply too.
+Reply Server::onEvent(const EventParams &p, Context &c) {
+  auto s = c.store();
   if (!s)
-    return err;
-  auto c = s->counts();
-  if (!c)
-    return fromCore(c.error());
-  return json{{"database", s->path()},
-              {"sessions", c->sessions},
-              {"events", c->events},
-              {"sources", c->sources}};
+    return openError(s.error());
+  auto row = (*s)->session(p.session);
+  if (!row)
+    return fromCore(row.error());
+  auto events = (*s)->events(row->id, p.seq, p.seq);
+  if (!events)
+    return fromCore(events.error());
+  if (events->empty())
+    return RpcError{NotFound, "session " + row->id + " has no step " + std::to_string(p.seq)};
+  Event &e = events->front();
+  outputRedactor().redactEvent(e);
+  return json{{"session", row->id}, {"event", eventDetailJson(e)}};
 }
 
-// --- dispatch ------------------------------------------------------------------------------
+Reply Server::onStatus(const NoParams &, Context &c) {
+  auto s = c.store();
+  if (!s)
+    return openError(s.error());
+  auto status = readStatus(**s);
+  if (!status)
+    return fromCore(status.error());
+  json j = statusJson(*status);
+  j["indexing"] = index_->running();
+  return j;
+}
 
-Reply Server::call(const std::string &method, const json &params) {
+// --- dispatch (reader thread) --------------------------------------------------------------
+
+Reply Server::guarded(const std::string &method, const std::function<Reply()> &f) {
+  try {
+    return f();
+  } catch (const std::exception &e) {
+    return RpcError{InternalError, "internal error in " + method + ": " + e.what()};
+  } catch (...) {
+    return RpcError{InternalError, "internal error in " + method};
+  }
+}
+
+void Server::request(const json &id, const std::string &method, const json &params) {
   auto it = requests_.find(method);
   if (it == requests_.end())
-    return RpcError{MethodNotFound, "unknown method '" + method + "'"};
+    return respond(id, RpcError{MethodNotFound, "unknown method '" + method + "'"});
   if (!initialized_ && method != "initialize")
-    return RpcError{ServerNotInitialized,
-                    "the server is not initialized (send 'initialize' first)"};
+    return respond(id, RpcError{ServerNotInitialized,
+                                "the server is not initialized (send 'initialize' first)"});
   if (shutdown_)
-    return RpcError{InvalidRequest, "the server is shutting down (only 'exit' is accepted)"};
-  return it->second(params);
+    return respond(
+        id, RpcError{InvalidRequest, "the server is shutting down (only 'exit' is accepted)"});
+  const Handler &h = it->second.handler;
+  if (!it->second.pooled)
+    return respond(id, guarded(method, [&] { return h(params, nullptr); }));
+  auto flag = std::make_shared<CancelFlag>(false);
+  {
+    std::lock_guard<std::mutex> lock(inflightMu_);
+    inflight_.emplace(id.dump(), flag);
+  }
+  pending_.push_back({flag, [this, id, method, params, flag, &h](Context &ctx) {
+                        runPooled(id, method, params, h, flag, ctx);
+                      }});
 }
 
-// A parsed message → the response, if any. Checks the JSON-RPC shape first.
-std::optional<json> Server::dispatch(const json &msg) {
+// A pooled request on its worker: runs unless cancelled meanwhile, answers -32800 if cancelled
+// by the end (an interrupted query fails with a database error: the cancellation wins), and
+// leaves the in-flight table before answering.
+void Server::runPooled(const json &id, const std::string &method, const json &params,
+                       const Handler &h, const std::shared_ptr<CancelFlag> &flag, Context &ctx) {
+  Reply r = *flag ? Reply(cancelled()) : guarded(method, [&] {
+    if (opts_.beforeHandler)
+      opts_.beforeHandler(method, *flag);
+    return h(params, &ctx);
+  });
+  if (*flag)
+    r = cancelled();
+  {
+    std::lock_guard<std::mutex> lock(inflightMu_);
+    auto [from, to] = inflight_.equal_range(id.dump());
+    for (auto e = from; e != to; ++e)
+      if (e->second == flag) {
+        inflight_.erase(e);
+        break;
+      }
+  }
+  respond(id, std::move(r));
+}
+
+// Posts the requests read so far: called once the reader has seen every message that arrived
+// together (and before anything that must wait for them, such as shutdown).
+void Server::flush() {
+  for (auto &p : pending_)
+    pool_->post(std::move(p.cancel), std::move(p.job));
+  pending_.clear();
+}
+
+// A parsed message: checks the JSON-RPC shape, then routes it.
+void Server::dispatch(const json &msg) {
   if (!msg.is_object())
-    return errorResponse(nullptr, {InvalidRequest, msg.is_array() ? "batches are not supported"
-                                                                  : "a message must be an object"});
+    return respond(nullptr,
+                   RpcError{InvalidRequest, msg.is_array() ? "batches are not supported"
+                                                           : "a message must be an object"});
   const auto idIt = msg.find("id");
   const bool hasId = idIt != msg.end();
   const json id = hasId ? *idIt : json(nullptr);
   const bool idOk = id.is_null() || id.is_string() || id.is_number_integer();
   const auto m = msg.find("method");
   if (m == msg.end() && hasId && (msg.contains("result") || msg.contains("error")))
-    return std::nullopt; // a response from the client: we send no requests yet
+    return; // a response from the client: we send no requests
   if (msg.value("jsonrpc", json()) != "2.0" || m == msg.end() || !m->is_string() || !idOk)
-    return errorResponse(idOk ? id : json(nullptr),
-                         {InvalidRequest, "not a JSON-RPC 2.0 request (jsonrpc, method, id)"});
+    return respond(idOk ? id : json(nullptr),
+                   RpcError{InvalidRequest, "not a JSON-RPC 2.0 request (jsonrpc, method, id)"});
   const json params = msg.value("params", json());
   const std::string method = m->get<std::string>();
   if (!hasId) { // a notification: never answered; unknown ones are ignored
     if (auto n = notifications_.find(method); n != notifications_.end())
       if (initialized_ || method == "exit")
-        (this->*(n->second))();
-    return std::nullopt;
+        (this->*(n->second))(params);
+    return;
   }
-  Reply r = [&]() -> Reply {
-    try {
-      return call(method, params);
-    } catch (const std::exception &e) {
-      return RpcError{InternalError, "internal error in " + method + ": " + e.what()};
-    } catch (...) {
-      return RpcError{InternalError, "internal error in " + method};
-    }
-  }();
-  if (r.error)
-    return errorResponse(id, *r.error);
-  return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(r.result)}};
+  request(id, method, params);
 }
 
-std::optional<std::string> Server::handle(const std::string &body) {
+void Server::receive(const std::string &body) {
+  json msg;
   try {
-    json msg = json::parse(body);
-    auto out = dispatch(msg);
-    if (!out)
-      return std::nullopt;
-    return out->dump(-1, ' ', false, json::error_handler_t::replace);
+    msg = json::parse(body);
   } catch (const json::parse_error &e) {
     // The message does not quote the body: it may hold a secret or invalid UTF-8.
-    return errorResponse(
-               nullptr, {ParseError, "parse error: invalid JSON at byte " + std::to_string(e.byte)})
-        .dump();
+    return respond(nullptr, RpcError{ParseError, "parse error: invalid JSON at byte " +
+                                                     std::to_string(e.byte)});
+  }
+  try {
+    dispatch(msg);
   } catch (const std::exception &e) { // outside any handler: keep serving
-    return errorResponse(nullptr, {InternalError, e.what()})
-        .dump(-1, ' ', false, json::error_handler_t::replace);
+    respond(nullptr, RpcError{InternalError, e.what()});
   }
 }
 
 int Server::run(Transport &transport) {
+  transport_ = &transport;
   while (!exited_) {
     auto body = transport.read();
     if (!body)
       break; // end of input without exit: code 1 unless shut down
-    if (auto out = handle(*body))
-      if (!transport.write(*out))
+    receive(*body);
+    while (!exited_) {
+      auto more = transport.readBuffered();
+      if (!more)
         break;
+      receive(*more);
+    }
+    if (!exited_)
+      flush();
   }
-  return exitCode();
+  if (!exited_) { // end of input: answer what was asked
+    flush();
+    pool_->drain();
+  }
+  index_->stop();
+  pool_->stop();
+  transport_ = nullptr;
+  return shutdown_ ? 0 : 1;
 }
 
 } // namespace mantra::rpc

@@ -104,9 +104,10 @@ bool Transport::resync() {
 
 // Parses the header block at the start of buf_.
 Transport::Header Transport::parseHeader(size_t &bodyLen, size_t &headerLen) {
-  const size_t end = buf_.find("\r\n\r\n");
+  // Search only as far as a header block may go: a long buffer of bodies is not rescanned.
+  const size_t end = std::string_view(buf_).substr(0, kMaxHeader + 4).find("\r\n\r\n");
   if (end == std::string::npos) {
-    if (buf_.size() > kMaxHeader) {
+    if (buf_.size() >= kMaxHeader + 4) {
       reject("header block longer than " + std::to_string(kMaxHeader) + " bytes");
       return Header::Bad;
     }
@@ -144,10 +145,16 @@ Transport::Header Transport::parseHeader(size_t &bodyLen, size_t &headerLen) {
   return Header::Ok;
 }
 
-std::optional<std::string> Transport::read() {
+std::optional<std::string> Transport::read() { return next(true); }
+
+std::optional<std::string> Transport::readBuffered() { return next(false); }
+
+// The next body; when !mayBlock, nullopt as soon as more input would be needed (everything read
+// so far stays in buf_, so the next call picks up where this one stopped).
+std::optional<std::string> Transport::next(bool mayBlock) {
   for (;;) {
     if (resync_ && !resync()) {
-      if (!fill())
+      if (!mayBlock || !fill())
         return std::nullopt;
       continue;
     }
@@ -156,12 +163,12 @@ std::optional<std::string> Transport::read() {
     if (h == Header::Bad)
       continue;
     if (h == Header::NeedMore) {
-      if (!fill())
+      if (!mayBlock || !fill())
         return std::nullopt;
       continue;
     }
     while (buf_.size() < headerLen + bodyLen)
-      if (!fill())
+      if (!mayBlock || !fill())
         return std::nullopt; // EOF inside a body: the frame is lost
     std::string body = buf_.substr(headerLen, bodyLen);
     buf_.erase(0, headerLen + bodyLen);

@@ -12,7 +12,11 @@
 //   stream. Header names are case-insensitive; Content-Type and unknown headers are ignored.
 // - write() frames one body and writes it whole; it may be called from any thread (a mutex
 //   serialises writers). Returns false when the output is closed.
-// - read() is called by one thread at a time (the reader thread).
+// - readBuffered() is read() without blocking: the next whole body when the bytes already read
+//   hold one, else nullopt (nothing is lost: the partial frame stays buffered for read()). The
+//   server uses it to see every message that arrived together before it starts any of them, so
+//   that a request and its $/cancelRequest sent together never run.
+// - read() and readBuffered() are called by one thread at a time (the reader thread).
 #pragma once
 
 #include <functional>
@@ -33,6 +37,7 @@ public:
   Transport(int inFd, int outFd, Log log = nullptr);
 
   std::optional<std::string> read();
+  std::optional<std::string> readBuffered();
   bool write(std::string_view body);
 
 private:
@@ -41,6 +46,7 @@ private:
   void reject(const std::string &why);
   bool resync();
   bool fill();
+  std::optional<std::string> next(bool mayBlock);
 
   int in_, out_;
   Log log_;

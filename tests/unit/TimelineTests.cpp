@@ -6,6 +6,7 @@
 #include "ingest/Indexer.h"
 #include "timeline/Shell.h"
 #include "timeline/Timeline.h"
+#include "timeline/Uri.h"
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -386,4 +387,28 @@ TEST_CASE("Timeline: bad edits are reported and the other files still work", "[t
   CHECK(b7.op == "command");
   CHECK_FALSE(b7.content);
   CHECK(b7.status.find("changed by a command at step 7") != std::string::npos);
+}
+
+TEST_CASE("Timeline: mantra:// URIs", "[timeline]") {
+  auto u = timeline::parseFileUri("mantra://claude:f2d6/11/calc/cli.py");
+  REQUIRE(u);
+  CHECK(u->session == "claude:f2d6");
+  CHECK(u->seq == 11);
+  CHECK(u->path == "calc/cli.py");
+  // VS Code percent-encodes the colon of the authority; absolute paths keep their slash.
+  u = timeline::parseFileUri("mantra://claude%3Af2d6/0//tmp/my%20dir/a.py?x#y");
+  REQUIRE(u);
+  CHECK(u->session == "claude:f2d6");
+  CHECK(u->seq == 0);
+  CHECK(u->path == "/tmp/my dir/a.py");
+  CHECK(timeline::fileUri("codex:1", 3, "a b/c#d.py") == "mantra://codex:1/3/a%20b/c%23d.py");
+  auto back = timeline::parseFileUri(timeline::fileUri("codex:1", 3, "a b/c#d.py"));
+  REQUIRE(back);
+  CHECK(back->path == "a b/c#d.py");
+  for (const char *bad :
+       {"file:///x", "mantra://", "mantra://s", "mantra://s/x/p", "mantra://s/1/"}) {
+    auto e = timeline::parseFileUri(bad);
+    REQUIRE_FALSE(e);
+    CHECK(e.error().message.find("mantra://<session>/<seq>/<path>") != std::string::npos);
+  }
 }
