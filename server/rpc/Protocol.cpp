@@ -2,6 +2,8 @@
 // with its path, so that every handler reports a bad field the same way.
 #include "rpc/Protocol.h"
 
+#include "timeline/Uri.h"
+
 #include <climits>
 
 namespace mantra::rpc {
@@ -151,6 +153,59 @@ std::optional<RpcError> EventParams::read(const json &j, EventParams &p) {
   r.string("session", p.session, true);
   r.positive("seq", p.seq, true);
   return r.error();
+}
+
+std::optional<RpcError> FilesParams::read(const json &j, FilesParams &p) {
+  ParamReader r(j);
+  r.string("session", p.session, true);
+  return r.error();
+}
+
+std::optional<RpcError> FileAtParams::read(const json &j, FileAtParams &p) {
+  ParamReader r(j);
+  r.string("uri", p.uri);
+  if (p.uri.empty()) {
+    r.string("session", p.session, true);
+    r.integer("seq", p.seq, true);
+    r.string("path", p.path, true);
+  }
+  if (auto e = r.error())
+    return e;
+  if (!p.uri.empty()) {
+    auto u = timeline::parseFileUri(p.uri);
+    if (!u)
+      return RpcError{InvalidParams, "params." + u.error().message};
+    p.session = u->session;
+    p.seq = u->seq;
+    p.path = u->path;
+  }
+  if (p.seq < 0)
+    return RpcError{InvalidParams, "params.seq: must not be negative"};
+  return std::nullopt;
+}
+
+std::optional<RpcError> DiffParams::read(const json &j, DiffParams &p) {
+  ParamReader r(j);
+  r.string("session", p.session, true);
+  r.string("path", p.path);
+  r.integer("seq", p.seq);
+  r.integer("from", p.from);
+  r.integer("to", p.to);
+  if (auto e = r.error())
+    return e;
+  if (p.seq < 0 && (p.from < 0 || p.to < 0))
+    return RpcError{InvalidParams, "params.seq: required (or params.from and params.to)"};
+  if (p.seq >= 0 && (p.from >= 0 || p.to >= 0))
+    return RpcError{InvalidParams, "params.seq: give either seq or from/to, not both"};
+  if (p.seq == 0)
+    return RpcError{InvalidParams, "params.seq: must be positive"};
+  if (p.seq > 0) {
+    p.from = p.seq - 1;
+    p.to = p.seq;
+  }
+  if (p.from > p.to)
+    return RpcError{InvalidParams, "params.from: must not be after params.to"};
+  return std::nullopt;
 }
 
 std::optional<RpcError> ReindexParams::read(const json &j, ReindexParams &p) {

@@ -84,6 +84,26 @@ struct EventParams {
   static std::optional<RpcError> read(const nlohmann::json &j, EventParams &p);
 };
 
+// mantra/files
+struct FilesParams {
+  std::string session;
+  static std::optional<RpcError> read(const nlohmann::json &j, FilesParams &p);
+};
+
+// mantra/fileAt: session + seq + path, or a mantra:// uri (then the other three come from it).
+struct FileAtParams {
+  std::string session, path, uri;
+  int64_t seq = 0;
+  static std::optional<RpcError> read(const nlohmann::json &j, FileAtParams &p);
+};
+
+// mantra/diff: one step (`seq`: from seq-1 to seq) or a range (`from`, `to`); `path` optional.
+struct DiffParams {
+  std::string session, path;
+  int64_t seq = -1, from = -1, to = -1;
+  static std::optional<RpcError> read(const nlohmann::json &j, DiffParams &p);
+};
+
 struct ReindexParams {
   std::vector<std::string> paths; // none: every agent's default folders
   static std::optional<RpcError> read(const nlohmann::json &j, ReindexParams &p);

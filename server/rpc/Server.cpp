@@ -2,6 +2,9 @@
 // is the list of methods; each handler is unpack → core → shapes (core/Json.h).
 #include "rpc/Server.h"
 
+#include "core/TimelineJson.h"
+#include "timeline/Timeline.h"
+
 #include "core/Json.h"
 #include "search/Search.h"
 
@@ -70,6 +73,9 @@ Server::Server(ServerOptions opts) : opts_(std::move(opts)) {
   bind("mantra/session", &Server::onSession);
   bind("mantra/search", &Server::onSearch);
   bind("mantra/event", &Server::onEvent);
+  bind("mantra/files", &Server::onFiles);
+  bind("mantra/fileAt", &Server::onFileAt);
+  bind("mantra/diff", &Server::onDiff);
   bind("mantra/status", &Server::onStatus);
   notification("initialized", &Server::onInitialized);
   notification("exit", &Server::onExit);
@@ -281,6 +287,49 @@ Reply Server::onEvent(const EventParams &p, Context &c) {
   Event &e = events->front();
   outputRedactor().redactEvent(e);
   return json{{"session", row->id}, {"event", eventDetailJson(e)}};
+}
+
+Reply Server::onFiles(const FilesParams &p, Context &c) {
+  auto s = c.store();
+  if (!s)
+    return openError(s.error());
+  auto row = (*s)->session(p.session);
+  if (!row)
+    return fromCore(row.error());
+  auto files = timeline::files(**s, *row);
+  if (!files)
+    return fromCore(files.error());
+  return filesJson(*files, *row);
+}
+
+Reply Server::onFileAt(const FileAtParams &p, Context &c) {
+  auto s = c.store();
+  if (!s)
+    return openError(s.error());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto row = (*s)->session(p.session);
+  if (!row)
+    return fromCore(row.error());
+  auto f = timeline::fileAt(**s, *row, p.seq, p.path);
+  if (!f)
+    return fromCore(f.error(), "path");
+  json j = fileAtJson(*f, *row);
+  j["ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return j;
+}
+
+Reply Server::onDiff(const DiffParams &p, Context &c) {
+  auto s = c.store();
+  if (!s)
+    return openError(s.error());
+  auto row = (*s)->session(p.session);
+  if (!row)
+    return fromCore(row.error());
+  auto diffs = timeline::diff(**s, *row, p.from, p.to, p.path);
+  if (!diffs)
+    return fromCore(diffs.error(), "path");
+  return diffsJson(*diffs, *row);
 }
 
 Reply Server::onStatus(const NoParams &, Context &c) {

@@ -104,6 +104,9 @@ private:
   Reply onSession(const SessionParams &p, Context &c);
   Reply onSearch(const SearchParams &p, Context &c);
   Reply onEvent(const EventParams &p, Context &c);
+  Reply onFiles(const FilesParams &p, Context &c);
+  Reply onFileAt(const FileAtParams &p, Context &c);
+  Reply onDiff(const DiffParams &p, Context &c);
   Reply onStatus(const NoParams &p, Context &c);
   void onInitialized(const nlohmann::json &params);
   void onExit(const nlohmann::json &params);
