@@ -5,11 +5,13 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 // The columns readSession() expects, in order.
@@ -228,22 +230,36 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string &path) {
       return makeError(ErrorCode::Schema,
                        path + " is not a Mantra database (it holds other tables)");
   }
-  // journal_mode=WAL needs a moment of exclusive access only the first time.
-  if (auto st = s->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+  // journal_mode=WAL needs a moment of exclusive access only the first time, and SQLite does not
+  // wait for it through the busy handler: two processes creating one database at the same moment
+  // retry here (as they do for the first migration) instead of failing.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    Status st = s->db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                             "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; "
                             "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;");
-      !st)
-    return openError(st.error());
-  if (auto st = s->migrate(); !st)
-    return st.error();
-  return s;
+    if (st)
+      st = s->migrate();
+    if (st)
+      return s;
+    const bool transient = st.error().code == ErrorCode::Busy ||
+                           st.error().message.find("locked") != std::string::npos;
+    if (!transient || std::chrono::steady_clock::now() > deadline)
+      return st.error().code == ErrorCode::Schema ? st.error() : openError(st.error());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 Status Store::migrate() {
-  auto st = db_.prepare("PRAGMA user_version");
-  if (!st)
-    return st.error();
-  int64_t version = st->step() ? st->int64(0) : 0;
+  int64_t version = 0;
+  {
+    // Finished before the write transaction below: a statement still open would hold a read
+    // snapshot and make BEGIN IMMEDIATE fail at once instead of waiting.
+    auto st = db_.prepare("PRAGMA user_version");
+    if (!st)
+      return st.error();
+    version = st->step() ? st->int64(0) : 0;
+  }
   if (version > kSchemaVersion)
     return makeError(ErrorCode::Schema, "database " + db_.path() + " has schema version " +
                                             std::to_string(version) +
@@ -545,8 +561,7 @@ std::optional<CallRef> Store::findCall(const std::string &sessionId, const std::
 }
 
 Status Store::mergeResult(const CallRef &call, const Event &result) {
-  auto *get =
-      db_.cached("SELECT data, text, exit_code, is_error, time FROM events WHERE id = ?");
+  auto *get = db_.cached("SELECT data, text, exit_code, is_error, time FROM events WHERE id = ?");
   if (!get)
     return db_.lastError("store: merge result");
   get->bind(1, call.rowId);

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <map>
+#include <thread>
 
 #include <chrono>
 #include <cstdlib>
@@ -1012,4 +1013,23 @@ TEST_CASE("Store keeps large event data compressed and reads it back whole", "[s
   CHECK((*events)[0].data == small.data);
   CHECK((*events)[1].data == big.data);
   CHECK((*events)[1].data["result"]["originalFile"].get<std::string>() == file);
+}
+
+TEST_CASE("Store: processes that create one database at the same moment all open it", "[store]") {
+  for (int round = 0; round < 3; ++round) {
+    TempDir tmp;
+    const std::string db = tmp / "fresh.db";
+    std::vector<std::thread> threads;
+    std::vector<RunResult> results(6);
+    for (size_t i = 0; i < results.size(); ++i)
+      threads.emplace_back(
+          [&, i] { results[i] = runMantra("status --json --db " + shellQuote(db)); });
+    for (auto &t : threads)
+      t.join();
+    for (const auto &r : results) {
+      INFO(r.err);
+      CHECK(r.exitCode == 0);
+      CHECK(r.json()["schemaVersion"] == Store::kSchemaVersion);
+    }
+  }
 }
