@@ -3,7 +3,7 @@
 # errors, run the whole suite through CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh neovim
 scripts/build.sh
 cd build
 ctest --output-on-failure -j "$(nproc)"

@@ -2,6 +2,8 @@
 // stdin, or --rescan the database after a rule was added).
 #include "cli/CliSupport.h"
 
+#include "timeline/Timeline.h"
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -197,6 +199,22 @@ int cmdRedact(const Args &a) {
       });
   if (!counts)
     return fail(counts.error());
+  // The file states are derived from the events (and from git and the disk): computed again
+  // with the current rules, so no content the new rule covers stays in the blob table.
+  SessionFilter all;
+  all.limit = INT32_MAX;
+  auto sessions = (*store)->sessions(all);
+  if (!sessions)
+    return fail(sessions.error());
+  if (auto st = (*store)->begin(); !st)
+    return fail(st.error());
+  for (const auto &s : *sessions)
+    if (auto st = timeline::rebuild(**store, s.id, r); !st) {
+      (*store)->rollback();
+      return fail(st.error());
+    }
+  if (auto st = (*store)->commit(); !st)
+    return fail(st.error());
   if (auto st = (*store)->purge(); !st)
     return fail(st.error());
   if (a.flags.count("--json")) {

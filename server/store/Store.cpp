@@ -828,6 +828,8 @@ Status Store::purge() {
   // 'rebuild' re-creates the FTS index from the content table alone: no token of a replaced
   // text survives in an index segment.
   if (auto st = db_.exec("PRAGMA secure_delete=ON; "
+                         "DELETE FROM blobs WHERE hash NOT IN "
+                         "(SELECT blob FROM file_states WHERE blob IS NOT NULL); "
                          "INSERT INTO events_fts(events_fts) VALUES('rebuild'); "
                          "INSERT INTO events_fts(events_fts) VALUES('optimize');");
       !st)

@@ -360,17 +360,34 @@ TEST_CASE("redact: a rule added later is applied by redact --rescan", "[redact]"
                         {"parentUuid", nullptr},
                         {"message", {{"role", "user"}, {"content", "the code is " + secret}}}})
                           .dump() +
+                      "\n" +
+                      // A file written with the code in it: its content lands in the timeline.
+                      json({{"type", "assistant"},
+                            {"sessionId", "0b1c2d3e-0000-4000-8000-000000000001"},
+                            {"cwd", "/w"},
+                            {"message",
+                             {{"role", "assistant"},
+                              {"content", json::array({{{"type", "tool_use"},
+                                                        {"id", "toolu_1"},
+                                                        {"name", "Write"},
+                                                        {"input",
+                                                         {{"file_path", "/w/code.txt"},
+                                                          {"content", secret + "\n"}}}}})}}}})
+                          .dump() +
                       "\n");
   REQUIRE(runMantra("--db " + shellQuote(db) + " index " + shellQuote(file.string())).exitCode ==
           0);
+  REQUIRE(contains(runMantra("--db " + shellQuote(db) + " file 0b1c 2 code.txt").out, secret));
   REQUIRE(contains(runMantra("--db " + shellQuote(db) + " search --json 778899").out, secret));
 
   auto rescan =
       runMantra("--db " + shellQuote(db) +
                 " redact --rescan --json --redact-pattern 'proj-code=PROJ-SECRET-[0-9]+'");
   REQUIRE(rescan.exitCode == 0);
-  CHECK(rescan.json()["events"] == 1);
+  CHECK(rescan.json()["events"] == 2);
   CHECK(rescan.json()["sessions"] == 1); // the title came from the prompt
+  CHECK(contains(runMantra("--db " + shellQuote(db) + " file 0b1c 2 code.txt").out,
+                 "[REDACTED:proj-code]"));
   CHECK(!contains(allDatabaseBytes(db), secret));
   CHECK(!contains(allDatabaseBytes(db), "778899"));
   auto after = runMantra("--db " + shellQuote(db) + " search --json proj");
