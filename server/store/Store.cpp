@@ -288,6 +288,13 @@ Status Store::migrate() {
 Status Store::begin() {
   nextSeq_.clear();
   touched_.clear();
+  if (!writer_) {
+    // A writing connection reads back what it wrote (the timeline reads a session's edits after
+    // each batch): through the memory map every page it touches would count in the process's
+    // resident memory, up to the whole database. Readers keep the map.
+    writer_ = true;
+    (void)db_.exec("PRAGMA mmap_size=0");
+  }
   if (auto st = db_.exec("BEGIN IMMEDIATE"); !st) {
     if (st.error().code == ErrorCode::Busy)
       return makeError(ErrorCode::Busy, "database " + db_.path() +
@@ -691,6 +698,20 @@ Expected<std::vector<SessionRow>> Store::sessions(const SessionFilter &f) {
 Expected<SessionRow> Store::session(const std::string &idOrPrefix) {
   if (idOrPrefix.empty())
     return makeError(ErrorCode::Invalid, "no session given");
+  {
+    // A full id is the common case (clients pass back what they were given): the primary key,
+    // not a scan of every session.
+    auto *exact = db_.cached("SELECT " MANTRA_SESSION_COLUMNS " FROM sessions WHERE id = ?1");
+    if (!exact)
+      return db_.lastError("store: find session");
+    exact->bind(1, idOrPrefix);
+    if (exact->step()) {
+      SessionRow row = readSession(*exact);
+      exact->reset();
+      return row;
+    }
+    exact->reset();
+  }
   auto *st = db_.cached("SELECT " MANTRA_SESSION_COLUMNS " FROM sessions "
                         "WHERE id = ?1 OR native_id = ?1 OR substr(id, 1, length(?1)) = ?1 "
                         "OR substr(native_id, 1, length(?1)) = ?1 ORDER BY (id = ?1 OR "

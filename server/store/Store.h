@@ -149,8 +149,11 @@ public:
   // --- the timeline (between begin() and commit()) ---
   // Replaces a session's file states; contents go to the blob table once per distinct content.
   Status replaceFileStates(const std::string &sessionId, const std::vector<FileStateRow> &rows);
-  // The events the timeline reads: edits, shell commands and tool results, with their data.
-  Expected<std::vector<Event>> timelineEvents(const std::string &sessionId);
+  // The events the timeline reads: edits and the tool results that read or changed a file, with
+  // their data, and shell commands — with their data only when `shellNeedsData` says so.
+  Expected<std::vector<Event>>
+  timelineEvents(const std::string &sessionId,
+                 const std::function<bool(const Event &)> &shellNeedsData = {});
 
   // --- reading ---
   // A session's file states ordered by path then seq (one path, or all when `path` is empty);
@@ -183,6 +186,7 @@ private:
   std::unordered_map<std::string, int64_t> nextSeq_; // valid inside one transaction
   std::unordered_set<std::string> touched_;          // sessions whose events changed since begin()
   bool inTxn_ = false;
+  bool writer_ = false; // begin() was called: this connection writes
 };
 
 // The default database path: $MANTRA_DB, else $XDG_DATA_HOME/mantra/mantra.db, else

@@ -97,14 +97,20 @@ Status Store::replaceFileStates(const std::string &sessionId,
   return {};
 }
 
-Expected<std::vector<Event>> Store::timelineEvents(const std::string &sessionId) {
-  auto *st = db_.cached("SELECT seq, kind, time, tool, path, command, exit_code, is_error, data "
+Expected<std::vector<Event>>
+Store::timelineEvents(const std::string &sessionId,
+                      const std::function<bool(const Event &)> &shellNeedsData) {
+  // Edits and the results that read or changed a file, with their data; shell commands without
+  // it (their output is most of a session), then the data of those the caller asks for.
+  auto *st = db_.cached("SELECT seq, kind, time, tool, path, command, exit_code, is_error, "
+                        "CASE WHEN kind = 'shell' AND NOT touches THEN NULL ELSE data END, id "
                         "FROM events WHERE session_id = ? AND (kind IN ('edit', 'shell') OR "
                         "touches) ORDER BY seq");
   if (!st)
     return db_.lastError("store: timeline events");
   st->bind(1, sessionId);
   std::vector<Event> out;
+  std::vector<std::pair<size_t, int64_t>> later; // (index in out, row id)
   while (st->step()) {
     Event e;
     e.sessionId = sessionId;
@@ -117,12 +123,24 @@ Expected<std::vector<Event>> Store::timelineEvents(const std::string &sessionId)
     if (auto x = st->optInt64(6))
       e.exitCode = static_cast<int>(*x);
     e.isError = st->int64(7) != 0;
-    e.data = readData(*st, 8);
+    if (!st->isNull(8))
+      e.data = readData(*st, 8);
+    else if (e.kind == EventKind::Shell && shellNeedsData && shellNeedsData(e))
+      later.emplace_back(out.size(), st->int64(9));
     out.push_back(std::move(e));
   }
   if (st->failed())
     return db_.lastError("store: timeline events");
   st->reset();
+  auto *get = db_.cached("SELECT data FROM events WHERE id = ?");
+  if (!get)
+    return db_.lastError("store: timeline events");
+  for (const auto &[index, rowId] : later) {
+    get->bind(1, rowId);
+    if (get->step())
+      out[index].data = readData(*get, 0);
+    get->reset();
+  }
   return out;
 }
 

@@ -556,7 +556,12 @@ Status rebuild(Store &store, const std::string &sessionId, const Redactor &redac
   auto session = store.session(sessionId);
   if (!session)
     return session.error();
-  auto events = store.timelineEvents(sessionId);
+  // A shell step's data matters when the command moves or writes files (its cwd) or may have
+  // read one (`cat`: the adapter's read on its result).
+  const std::string project = session->project.empty() ? "/" : session->project;
+  auto events = store.timelineEvents(sessionId, [&project](const Event &e) {
+    return e.command.find("cat") != std::string::npos || !shellEffects(e.command, project).empty();
+  });
   if (!events)
     return events.error();
   SessionContext ctx{session->project};
