@@ -269,6 +269,25 @@ TEST_CASE("Timeline: files, diffs and the CLI over a generated Claude session", 
   CHECK(out.exitCode == 2);
 }
 
+TEST_CASE("Timeline: golden diffs of each agent's first edit of calc/cli.py", "[timeline]") {
+  for (const char *agent : kAgents) {
+    DYNAMIC_SECTION(agent) {
+      Replay r(agent, true);
+      auto at = timeline::fileAt(*r.store, r.session, 0, "calc/cli.py");
+      REQUIRE(at);
+      REQUIRE_FALSE(at->changedAt.empty());
+      const int64_t first = at->changedAt.front();
+      auto d = timeline::diff(*r.store, r.session, first - 1, first, "calc/cli.py");
+      REQUIRE(d);
+      REQUIRE(d->size() == 1);
+      REQUIRE(d->front().diff);
+      CHECK(d->front().exact);
+      CHECK(*d->front().diff ==
+            readFile(fixture(std::string("timeline/") + agent + "-first-edit.diff")));
+    }
+  }
+}
+
 TEST_CASE("Timeline: shell commands that move, delete or rewrite files", "[timeline]") {
   using timeline::ShellEffect;
   auto fx = timeline::shellEffects("git mv calc/ops.py calc/operations.py && git rm -q "
