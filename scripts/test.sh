@@ -7,3 +7,11 @@ scripts/setup.sh neovim
 scripts/build.sh
 cd build
 ctest --output-on-failure -j "$(nproc)"
+cd ..
+
+# The VS Code client: type check, formatting and unit tests, then end to end in a real VS Code
+# (code-server from npm, installed outside git by the script) driven through chromium.
+cd clients/vscode
+npm ci --no-audit --no-fund
+npm test
+MANTRA_BIN="$(cd ../.. && pwd)/build/mantra" npm run e2e
