@@ -39,6 +39,28 @@ public:
   virtual void line(std::string_view text, int64_t lineNo, Sink &sink) = 0;
   // State to resume after the last line given, stored with the source. Small JSON.
   virtual nlohmann::json state() const = 0;
+  // Line files: called once after the last complete line of a run (before state()), so a parser
+  // that holds a block back until the line that ends it (Aider's Markdown) can emit what the
+  // writer has evidently finished. Whatever it keeps back goes into state().
+  virtual void endOfInput(Sink &sink) { (void)sink; }
+
+  // What readSource() did.
+  enum class Read {
+    Done,      // everything new was emitted; state() is the position to resume from
+    Rewritten, // something emitted by an earlier run changed: nothing was emitted; the Indexer
+               // forgets every event of the source and calls readSource() again on a parser
+               // opened with no state
+    Retry,     // the source could not be read now (locked, being written): nothing was
+               // emitted; the Indexer keeps the old state and tries again on its next run
+  };
+  // Sources the adapter reads itself (Adapter::readsItself): reads `path`, emits what is new
+  // since the state the parser was opened with, and says how it went. Problems go to the Sink
+  // (line 0 = the whole file, or a position the message names). Default: nothing to read.
+  virtual Read readSource(const std::filesystem::path &path, Sink &sink) {
+    (void)path;
+    (void)sink;
+    return Read::Done;
+  }
 };
 
 class Adapter {
@@ -47,7 +69,8 @@ public:
   // The agent's name on the CLI and the wire: "claude", "codex", …
   virtual std::string_view agent() const = 0;
   // Folders where this agent keeps sessions on this machine, honouring its environment
-  // variables. Folders that do not exist may be listed; the caller skips them.
+  // variables — or single session files, for an agent that keeps one file per project (Aider).
+  // Paths that do not exist may be listed; the caller skips them.
   virtual std::vector<std::filesystem::path> roots() const = 0;
   // How sure the adapter is that `path` is one of its session files: 0 = not its file,
   // higher = surer. `head` holds the file's first bytes (up to 4 KiB).
@@ -57,6 +80,14 @@ public:
   // and replaces what it had read from it before. A document that does not parse (being
   // written) is left as it was until the next run.
   virtual bool wholeDocument(const std::filesystem::path &path) const {
+    (void)path;
+    return false;
+  }
+  // True when `path` is not read line by line but by the adapter itself (a SQLite database such
+  // as Cursor's state.vscdb): the Indexer never reads its bytes, notices a change by the size
+  // and mtime of the file and of its write-ahead log (`<path>-wal`), and calls
+  // FileParser::readSource(), which must open it read-only and never block its writer.
+  virtual bool readsItself(const std::filesystem::path &path) const {
     (void)path;
     return false;
   }

@@ -1,7 +1,10 @@
 // The list of adapters Mantra ships. Adding an agent: write its adapter, add one line here.
 #include "ingest/Adapter.h"
+#include "ingest/AiderAdapter.h"
 #include "ingest/ClaudeAdapter.h"
+#include "ingest/ClineAdapter.h"
 #include "ingest/CodexAdapter.h"
+#include "ingest/CursorAdapter.h"
 #include "ingest/GeminiAdapter.h"
 #include "ingest/Json.h"
 #include "ingest/Text.h"
@@ -29,6 +32,9 @@ std::vector<std::unique_ptr<Adapter>> makeAdapters() {
   out.push_back(std::make_unique<ClaudeAdapter>());
   out.push_back(std::make_unique<CodexAdapter>());
   out.push_back(std::make_unique<GeminiAdapter>());
+  out.push_back(std::make_unique<CursorAdapter>());
+  out.push_back(std::make_unique<AiderAdapter>());
+  out.push_back(std::make_unique<ClineAdapter>());
   return out;
 }
 

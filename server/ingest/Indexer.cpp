@@ -277,6 +277,9 @@ Indexer::discoverFiles(const std::vector<std::unique_ptr<Adapter>> &adapters,
         std::error_code ec;
         if (fs::is_directory(root, ec))
           walk(root, a.get());
+        else if (fs::is_regular_file(root, ec) && a->claims(root, {}) > 0 &&
+                 a->claims(root, readHead(root, kHeadBytes)) > 0)
+          add(root, a.get(), fs::file_size(root, ec)); // an agent's single file (Aider)
       }
   } else {
     for (const auto &p : paths)
@@ -395,6 +398,8 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
     report.errors.push_back({path, 0, std::string("cannot stat: ") + std::strerror(errno)});
     return {};
   }
+  if (c.adapter->readsItself(c.path))
+    return indexDatabase(c, path, st, report);
   const auto size = static_cast<int64_t>(st.st_size);
   const int64_t mtime = mtimeNs(st);
   Source src;
@@ -511,6 +516,8 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
     report.errors.push_back({path, line + 1,
                              "incomplete last line (" + std::to_string(carry.size()) +
                                  " bytes, no newline yet): left for the next run"});
+  if (!whole)
+    parser->endOfInput(sink);
   if (offset > src.offset || restart)
     ++report.filesRead;
 
@@ -534,6 +541,81 @@ Status Indexer::indexFile(const Candidate &c, IndexReport &report) {
   if (auto r = store_.saveSource(src); !r)
     return r.error();
   batchBytes_ += offset - startOffset;
+  return {};
+}
+
+Status Indexer::indexDatabase(const Candidate &c, const std::string &path, const struct stat &st,
+                              IndexReport &report) {
+  // A database changes through its write-ahead log long before the main file does: both make up
+  // the size and mtime that say whether to look at all.
+  int64_t size = static_cast<int64_t>(st.st_size);
+  int64_t mtime = mtimeNs(st);
+  struct stat wal {};
+  if (::stat((path + "-wal").c_str(), &wal) == 0) {
+    size += static_cast<int64_t>(wal.st_size);
+    mtime = std::max(mtime, mtimeNs(wal));
+  }
+  Source src;
+  if (auto prev = store_.source(path)) {
+    src = *prev;
+    if (src.size == size && src.mtime == mtime && src.agent == c.adapter->agent())
+      return {}; // unchanged since the last run
+  }
+  const bool sameAgent = src.agent.empty() || src.agent == c.adapter->agent();
+  src.path = path;
+  src.agent = std::string(c.adapter->agent());
+  if (auto b = ensureTransaction(); !b)
+    return b;
+  if (!sameAgent && src.id != 0) {
+    if (auto r = store_.forgetSource(src.id); !r)
+      return r;
+    src.state = nullptr;
+  }
+  auto id = store_.saveSource(src);
+  if (!id)
+    return id.error();
+  src.id = *id;
+
+  auto parser = c.adapter->open(path, src.state);
+  auto sink = std::make_unique<StoreSink>(store_, redactor_, src.id, path, report);
+  auto read = parser->readSource(path, *sink);
+  bool forgotten = false;
+  if (read == FileParser::Read::Rewritten) {
+    // Something read before changed in place: read the source again from nothing.
+    if (auto r = store_.forgetSource(src.id); !r)
+      return r;
+    forgotten = true;
+    parser = c.adapter->open(path, nullptr);
+    sink = std::make_unique<StoreSink>(store_, redactor_, src.id, path, report);
+    read = parser->readSource(path, *sink);
+    if (read == FileParser::Read::Rewritten) {
+      report.errors.push_back({path, 0, "changed while being read: left for the next run"});
+      read = FileParser::Read::Retry;
+    }
+  }
+  if (src.offset == 0 || forgotten)
+    report.bytesRead += size; // read whole; afterwards only what changed is read
+  ++report.filesRead;
+  if (auto r = sink->finish(); !r)
+    return makeError(r.error().code, path + ": " + r.error().message);
+  resolveHints_ = resolveHints_ || sink->storedHints() || sink->addedEvents();
+  if (read == FileParser::Read::Retry) {
+    // Keep what the store had: the next run looks again (the size is not remembered). Once its
+    // events were forgotten, the next run must start from nothing.
+    src.size = -1;
+    if (forgotten)
+      src.state = nullptr;
+  } else {
+    src.size = size;
+    src.mtime = mtime;
+    src.offset = size;
+    src.line = 0;
+    src.headHash.clear();
+    src.state = parser->state();
+  }
+  if (auto r = store_.saveSource(src); !r)
+    return r.error();
+  batchBytes_ += size;
   return {};
 }
 

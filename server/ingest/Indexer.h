@@ -4,7 +4,10 @@
 //
 // Incremental rules: a file whose size and mtime did not change is not opened; an appended file
 // is read from the stored offset; a partial last line is left for the next run; a file that got
-// shorter or whose first bytes changed is forgotten and read again from the start.
+// shorter or whose first bytes changed is forgotten and read again from the start. A database
+// an adapter reads itself (Adapter::readsItself) is looked at when it or its write-ahead log
+// changed size or mtime; its parser emits only what is new and, when something it emitted
+// before changed in place, has the source forgotten and read again.
 //
 // Errors in a file (bad JSON, an unreadable file) are collected in the report with path and line;
 // they never stop the run. A database error stops the run and is returned.
@@ -15,6 +18,8 @@
 #include "store/Store.h"
 
 #include <functional>
+
+struct stat;
 
 namespace mantra {
 
@@ -66,6 +71,9 @@ public:
 
 private:
   Status indexFile(const Candidate &c, IndexReport &report);
+  // A source the adapter reads itself (Adapter::readsItself), e.g. Cursor's SQLite stores.
+  Status indexDatabase(const Candidate &c, const std::string &path, const struct stat &st,
+                       IndexReport &report);
   Status ensureTransaction();
   Status commitBatch();
   Status rebuildTimelines(const std::vector<std::string> &sessions);

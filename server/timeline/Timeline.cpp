@@ -659,6 +659,10 @@ Expected<std::string> resolvePath(Store &store, const SessionRow &session,
   auto all = files(store, session);
   if (!all)
     return all.error();
+  // As stored (a path the agent gave relative, in a session whose folder is unknown, stays so).
+  for (const auto &f : *all)
+    if (f.path == path)
+      return path;
   const std::string abs = normPath(session.project.empty() ? "/" : session.project, path);
   for (const auto &f : *all)
     if (f.path == abs)

@@ -431,3 +431,41 @@ TEST_CASE("Timeline: mantra:// URIs", "[timeline]") {
     CHECK(e.error().message.find("mantra://<session>/<seq>/<path>") != std::string::npos);
   }
 }
+
+TEST_CASE("Timeline: the other viewers' samples replay without a mismatch", "[timeline]") {
+  const fs::path real = sharedReal("");
+  if (real.empty()) {
+    WARN("../shared/fixtures/real is absent: the other viewers' samples are not replayed");
+    return;
+  }
+  TempDir tmp;
+  auto s = Store::open(tmp / "mantra.db");
+  REQUIRE(s);
+  Redactor redactor;
+  Indexer ix(**s, redactor, makeAdapters());
+  std::vector<std::string> dirs;
+  for (const char *agent : {"claude", "codex", "gemini", "cursor", "aider", "cline"})
+    if (fs::exists(real / agent))
+      dirs.push_back((real / agent).string());
+  auto r = ix.run(dirs);
+  REQUIRE(r);
+  CHECK(r->totals.sessions > 10);
+  auto stats = (*s)->verifyStats();
+  REQUIRE(stats);
+  for (const auto &v : *stats) {
+    INFO(v.agent);
+    CHECK(v.mismatches == 0);
+  }
+  // Every session's files answer, whatever they know.
+  auto sessions = (*s)->sessions({{}, {}, 1000});
+  REQUIRE(sessions);
+  for (const auto &row : *sessions) {
+    auto files = timeline::files(**s, row);
+    REQUIRE(files);
+    for (const auto &f : *files) {
+      auto at = timeline::fileAt(**s, row, row.events, f.path);
+      INFO(row.id << " " << f.path << ": " << (at ? "" : at.error().message));
+      CHECK(at);
+    }
+  }
+}
