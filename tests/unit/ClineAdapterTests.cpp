@@ -4,6 +4,7 @@
 // ui_messages.json; a Roo Code task with native tool_use blocks), a task that grows and is
 // rewritten in place, a truncated one, and the other viewers' samples in
 // ../shared/fixtures/real/cline.
+#include "IndexSupport.h"
 #include "TestSupport.h"
 #include "ingest/ClineAdapter.h"
 #include "ingest/Indexer.h"
@@ -17,27 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Env {
-  TempDir tmp;
-  std::unique_ptr<Store> store;
-  Redactor redactor;
-  Env() {
-    auto s = Store::open((tmp.path() / "db" / "mantra.db").string());
-    REQUIRE(s);
-    store = std::move(*s);
-  }
-  IndexReport index(const std::vector<std::string> &paths) {
-    Indexer ix(*store, redactor, makeAdapters());
-    auto r = ix.run(paths);
-    REQUIRE(r);
-    return *r;
-  }
-  std::vector<Event> events(const std::string &id) {
-    auto e = store->events(id, 1, INT64_MAX);
-    REQUIRE(e);
-    return *e;
-  }
-};
+using Env = IndexEnv;
 
 const std::string kTask = "cline:1760600000000";
 const std::string kRoo = "cline:0f8e7d6c-5b4a-4392-8a1b-2c3d4e5f6a7b";

@@ -5,6 +5,7 @@
 // the timeline replays (timeline::fileAt), incremental re-reads (new bubbles only, a streaming
 // bubble held back, a rewritten conversation read again without duplicates, a -wal), bad and
 // locked databases, and the other viewers' samples in ../shared/fixtures/real/cursor.
+#include "IndexSupport.h"
 #include "TestSupport.h"
 #include "ingest/CursorAdapter.h"
 #include "ingest/Indexer.h"
@@ -27,27 +28,7 @@ const std::string kTab = "4e8f2a6c-1b3d-4f5e-9a7c-2d4e6f8a0b1c";
 const std::string kAgent = "6f0d2c4a-8e1b-4a3c-9d5e-7b2f4a6c8e0d";
 const std::string kProject = "/home/dev/calc";
 
-struct Env {
-  TempDir tmp;
-  std::unique_ptr<Store> store;
-  Redactor redactor;
-  Env() {
-    auto s = Store::open((tmp.path() / "db" / "mantra.db").string());
-    REQUIRE(s);
-    store = std::move(*s);
-  }
-  IndexReport index(const std::vector<std::string> &paths) {
-    Indexer ix(*store, redactor, makeAdapters());
-    auto r = ix.run(paths);
-    REQUIRE(r);
-    return *r;
-  }
-  std::vector<Event> events(const std::string &id) {
-    auto e = store->events(id, 1, INT64_MAX);
-    REQUIRE(e);
-    return *e;
-  }
-};
+using Env = IndexEnv;
 
 json fixtureJson(const std::string &name) {
   return json::parse(readFile(fixture("cursor/" + name)));

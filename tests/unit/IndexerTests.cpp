@@ -1,5 +1,6 @@
 // The Indexer end to end on a real SQLite file: generated Claude Code sessions indexed, results
 // merged into their calls, incremental re-runs (append, partial line, rewrite), bad input.
+#include "IndexSupport.h"
 #include "TestSupport.h"
 #include "ingest/Indexer.h"
 #include "store/WriterLock.h"
@@ -15,27 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Env {
-  TempDir tmp;
-  std::unique_ptr<Store> store;
-  Redactor redactor;
-  Env() {
-    auto s = Store::open((tmp.path() / "db" / "mantra.db").string());
-    REQUIRE(s);
-    store = std::move(*s);
-  }
-  IndexReport index(const std::vector<std::string> &paths) {
-    Indexer ix(*store, redactor, makeAdapters());
-    auto r = ix.run(paths);
-    REQUIRE(r);
-    return *r;
-  }
-  std::vector<Event> events(const std::string &id) {
-    auto e = store->events(id, 1, INT64_MAX);
-    REQUIRE(e);
-    return *e;
-  }
-};
+using Env = IndexEnv;
 
 json expected(const std::string &dir) {
   return json::parse(readFile(fixture("generated/" + dir + "/EXPECTED.json")));
