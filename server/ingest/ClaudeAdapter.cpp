@@ -42,6 +42,7 @@ using nlohmann::json;
 
 namespace {
 
+using text::absolutePath;
 using text::isUuid;
 using text::startsWith;
 using text::titleFrom;
@@ -153,20 +154,6 @@ EventKind kindForTool(const std::string &name) {
 }
 
 // --- normalized changes and reads (model/Model.h) ---------------------------------------------
-
-// `p` as an absolute, lexically normal path: a relative one is resolved against `cwd` (left
-// relative when the cwd is unknown). "" stays "".
-std::string absolutePath(const std::string &p, const std::string &cwd) {
-  if (p.empty())
-    return p;
-  fs::path path(p);
-  if (path.is_relative() && !cwd.empty())
-    path = fs::path(cwd) / path;
-  std::string out = path.lexically_normal().generic_string();
-  while (out.size() > 1 && out.back() == '/')
-    out.pop_back();
-  return out;
-}
 
 json replaceEdit(const std::string &oldText, const std::string &newText, bool all) {
   return {{"old", oldText}, {"new", newText}, {"all", all}};

@@ -70,6 +70,8 @@ using nlohmann::json;
 
 namespace {
 
+using text::absolutePath;
+using text::hunksOnly;
 using text::isUuid;
 using text::startsWith;
 using text::titleFrom;
@@ -398,20 +400,6 @@ Output decodeOutput(const json &raw) {
 
 // --- normalized changes and reads (model/Model.h) ---------------------------------------------
 
-// `p` as an absolute, lexically normal path: a relative one is resolved against `cwd` (left
-// relative when the cwd is unknown). "" stays "".
-std::string absolutePath(const std::string &p, const std::string &cwd) {
-  if (p.empty())
-    return p;
-  fs::path path(p);
-  if (path.is_relative() && !cwd.empty())
-    path = fs::path(cwd) / path;
-  std::string out = path.lexically_normal().generic_string();
-  while (out.size() > 1 && out.back() == '/')
-    out.pop_back();
-  return out;
-}
-
 // The changes of an apply_patch text, one per file section in patch order. Lines are read as
 // Codex reads them (a trailing "\r" dropped); an Add File's content is its '+' lines, each
 // ending with "\n"; an Update File's "patch" is the section body after its headers.
@@ -466,14 +454,6 @@ json patchChanges(std::string_view patch, const std::string &cwd) {
   }
   finish();
   return out;
-}
-
-// A unified diff without what comes before its first hunk ("---"/"+++" headers).
-std::string hunksOnly(const std::string &diff) {
-  if (startsWith(diff, "@@"))
-    return diff;
-  const size_t at = diff.find("\n@@");
-  return at == std::string::npos ? std::string() : diff.substr(at + 1);
 }
 
 // One entry of a patch_apply_end `changes` map as a normalized change. The entry is

@@ -67,13 +67,7 @@ std::string absolutePath(const std::string &p, const std::string &cwd) {
   std::string raw = startsWith(p, "file://") ? fileUriPath(p) : p;
   if (raw.empty())
     return p;
-  fs::path path(raw);
-  if (path.is_relative() && !cwd.empty())
-    path = fs::path(cwd) / path;
-  std::string out = path.lexically_normal().generic_string();
-  while (out.size() > 1 && out.back() == '/')
-    out.pop_back();
-  return out;
+  return text::absolutePath(raw, cwd);
 }
 
 json decoded(const json &v) {

@@ -45,7 +45,9 @@ using nlohmann::json;
 
 namespace {
 
+using text::absolutePath;
 using text::endsWith;
+using text::hunksOnly;
 using text::startsWith;
 using text::titleFrom;
 using text::trim;
@@ -181,20 +183,6 @@ EventKind kindForTool(const std::string &name) {
 
 // --- normalized changes and reads (model/Model.h) ---------------------------------------------
 
-// `p` as an absolute, lexically normal path: a relative one is resolved against `cwd` (left
-// relative when the cwd is unknown). "" stays "".
-std::string absolutePath(const std::string &p, const std::string &cwd) {
-  if (p.empty())
-    return p;
-  fs::path path(p);
-  if (path.is_relative() && !cwd.empty())
-    path = fs::path(cwd) / path;
-  std::string out = path.lexically_normal().generic_string();
-  while (out.size() > 1 && out.back() == '/')
-    out.pop_back();
-  return out;
-}
-
 // The change an edit tool's arguments ask for. replace: old_string -> new_string, all
 // occurrences when 0.6x allow_multiple or more than one expected_replacements ("count"); an
 // empty old_string creates the file. write_file (and an `edit` with content): the content.
@@ -219,14 +207,6 @@ json requestChanges(const std::string &name, const json &args, const std::string
   if (js::str(c, "path").empty())
     return json::array();
   return json::array({std::move(c)});
-}
-
-// A unified diff without what comes before its first hunk ("Index:", "===", "---"/"+++").
-std::string hunksOnly(const std::string &diff) {
-  if (startsWith(diff, "@@"))
-    return diff;
-  const size_t at = diff.find("\n@@");
-  return at == std::string::npos ? std::string() : diff.substr(at + 1);
 }
 
 // What an edit's resultDisplay {fileDiff, filePath, originalContent, newContent, isNewFile}

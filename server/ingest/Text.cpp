@@ -1,6 +1,7 @@
 #include "ingest/Text.h"
 
 #include <cctype>
+#include <filesystem>
 
 namespace mantra::text {
 
@@ -45,6 +46,25 @@ std::string titleFrom(std::string_view prompt) {
     t = t.substr(0, cut) + "…";
   }
   return t;
+}
+
+std::string absolutePath(const std::string &p, const std::string &cwd) {
+  if (p.empty())
+    return p;
+  std::filesystem::path path(p);
+  if (path.is_relative() && !cwd.empty())
+    path = std::filesystem::path(cwd) / path;
+  std::string out = path.lexically_normal().generic_string();
+  while (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+
+std::string hunksOnly(const std::string &diff) {
+  if (startsWith(diff, "@@"))
+    return diff;
+  const size_t at = diff.find("\n@@");
+  return at == std::string::npos ? std::string() : diff.substr(at + 1);
 }
 
 } // namespace mantra::text

@@ -17,4 +17,12 @@ bool isUuid(std::string_view s);
 // inside a UTF-8 sequence, with "…" when cut.
 std::string titleFrom(std::string_view prompt);
 
+// `p` as an absolute, lexically normal path: a relative one is resolved against `cwd` (left
+// relative when the cwd is unknown); no trailing '/'. "" stays "".
+std::string absolutePath(const std::string &p, const std::string &cwd);
+
+// A unified diff without what comes before its first hunk ("Index:", "===", "---"/"+++");
+// "" when it has no hunk.
+std::string hunksOnly(const std::string &diff);
+
 } // namespace mantra::text

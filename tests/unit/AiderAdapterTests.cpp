@@ -3,6 +3,7 @@
 // writes: two sessions, commands, SEARCH/REPLACE edits applied, one that failed to match and
 // was fixed by the next answer, a new file, shell commands), read in one go and in pieces; the
 // discovery walk; and the other viewers' samples in ../shared/fixtures/real/aider.
+#include "IndexSupport.h"
 #include "TestSupport.h"
 #include "ingest/AiderAdapter.h"
 #include "ingest/Indexer.h"
@@ -16,21 +17,8 @@ using nlohmann::json;
 
 namespace {
 
-struct Env {
-  TempDir tmp;
-  std::unique_ptr<Store> store;
-  Redactor redactor;
-  Env() {
-    auto s = Store::open((tmp.path() / "db" / "mantra.db").string());
-    REQUIRE(s);
-    store = std::move(*s);
-  }
-  IndexReport index(const std::vector<std::string> &paths) {
-    Indexer ix(*store, redactor, makeAdapters());
-    auto r = ix.run(paths);
-    REQUIRE(r);
-    return *r;
-  }
+// The shared indexing environment, with Aider's sessions in start order.
+struct Env : IndexEnv {
   std::vector<SessionRow> sessions() {
     SessionFilter f;
     f.agent = "aider";
@@ -40,11 +28,6 @@ struct Env {
     std::sort(s->begin(), s->end(),
               [](const SessionRow &a, const SessionRow &b) { return a.started < b.started; });
     return *s;
-  }
-  std::vector<Event> events(const std::string &id) {
-    auto e = store->events(id, 1, INT64_MAX);
-    REQUIRE(e);
-    return *e;
   }
 };
 

@@ -61,7 +61,9 @@ home="$tmp/home"
 mkdir -p "$ws" "$home"
 cp -r "$root/tests/fixtures/generated/claude/home/." "$home/"
 chmod -R u+w "$home"
-old=/tmp/realgen/work-rich-claude
+# The work dir the fixture session ran in, as its EXPECTED.json records it.
+old="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cwd"])' \
+  "$root/tests/fixtures/generated/claude/EXPECTED.json")"
 slug_old="$(echo "$old" | tr '/.' '--')"
 slug_new="$(echo "$ws" | tr '/.' '--')"
 mv "$home/.claude/projects/$slug_old" "$home/.claude/projects/$slug_new"
