@@ -36,6 +36,8 @@ Usage:
   mantra diff     [--json] SESSION SEQ [PATH] | SESSION --from A --to B [PATH]
                   the unified diff a step (or a range of steps) made
   mantra verify   [--json]                 the timeline's self-check: reads vs reconstruction
+  mantra origin   [--json] [--text LINE] PATH:LINE
+                  the session, step and prompt that wrote a line of code
   mantra search   [--json] [--limit N] QUERY...
   mantra status   [--json]                 what the database holds, per agent; archived sessions
   mantra scan     [--json] PATH...         report secrets in files (never prints them)
@@ -470,6 +472,8 @@ int main(int argc, char **argv) {
     return cmdDiff(a);
   if (a.command == "verify")
     return cmdVerify(a);
+  if (a.command == "origin")
+    return cmdOrigin(a);
   return usage("unknown command '" + a.command + "'");
 }
 

@@ -45,5 +45,6 @@ int cmdFiles(const Args &a);
 int cmdFile(const Args &a);
 int cmdDiff(const Args &a);
 int cmdVerify(const Args &a);
+int cmdOrigin(const Args &a);
 
 } // namespace mantra::cli

@@ -2,6 +2,7 @@
 // stdin, or --rescan the database after a rule was added).
 #include "cli/CliSupport.h"
 
+#include "origin/Origin.h"
 #include "timeline/Timeline.h"
 
 #include <chrono>
@@ -208,11 +209,14 @@ int cmdRedact(const Args &a) {
     return fail(sessions.error());
   if (auto st = (*store)->begin(); !st)
     return fail(st.error());
-  for (const auto &s : *sessions)
-    if (auto st = timeline::rebuild(**store, s.id, r); !st) {
+  for (const auto &s : *sessions) {
+    auto states = timeline::rebuild(**store, s.id, r);
+    Status st = states ? origin::rebuild(**store, s.id, *states) : Status(states.error());
+    if (!st) {
       (*store)->rollback();
       return fail(st.error());
     }
+  }
   if (auto st = (*store)->commit(); !st)
     return fail(st.error());
   if (auto st = (*store)->purge(); !st)

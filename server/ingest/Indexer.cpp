@@ -1,5 +1,6 @@
 #include "ingest/Indexer.h"
 
+#include "origin/Origin.h"
 #include "timeline/Timeline.h"
 
 #include "store/WriterLock.h"
@@ -326,6 +327,21 @@ Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
   }
   if (auto st = commitBatch(); !st)
     return st.error();
+  // Sessions indexed before line origins existed (schema 3): their lines, from the stored file
+  // states, a few hundred sessions per transaction.
+  for (;;) {
+    if (auto st = store_.begin(); !st)
+      return st.error();
+    auto done = origin::rebuildPending(store_, 200);
+    if (!done) {
+      store_.rollback();
+      return done.error();
+    }
+    if (auto st = store_.commit(); !st)
+      return st.error();
+    if (*done < 200)
+      break;
+  }
   if (progress)
     progress(prog);
   auto totals = store_.counts();
@@ -383,7 +399,12 @@ Status Indexer::rebuildTimelines(const std::vector<std::string> &sessions) {
   if (auto st = store_.begin(); !st)
     return st;
   for (const auto &id : sessions) {
-    if (auto st = timeline::rebuild(store_, id, redactor_); !st) {
+    auto states = timeline::rebuild(store_, id, redactor_);
+    if (!states) {
+      store_.rollback();
+      return states.error();
+    }
+    if (auto st = origin::rebuild(store_, id, *states); !st) {
       store_.rollback();
       return st;
     }

@@ -184,6 +184,23 @@ std::optional<RpcError> FileAtParams::read(const json &j, FileAtParams &p) {
   return std::nullopt;
 }
 
+std::optional<RpcError> OriginParams::read(const json &j, OriginParams &p) {
+  ParamReader r(j);
+  r.string("path", p.path, true);
+  r.positive("line", p.line, true);
+  std::string text;
+  r.string("text", text);
+  r.strings("above", p.above);
+  r.strings("below", p.below);
+  if (auto e = r.error())
+    return e;
+  if (j.contains("text"))
+    p.text = std::move(text);
+  if (p.path.empty() || p.path[0] != '/')
+    return RpcError{InvalidParams, "params.path: must be an absolute path"};
+  return std::nullopt;
+}
+
 std::optional<RpcError> DiffParams::read(const json &j, DiffParams &p) {
   ParamReader r(j);
   r.string("session", p.session, true);

@@ -104,6 +104,16 @@ struct DiffParams {
   static std::optional<RpcError> read(const nlohmann::json &j, DiffParams &p);
 };
 
+// mantra/origin: a line of a file (1-based), optionally its text and the lines around it as the
+// editor has them.
+struct OriginParams {
+  std::string path;
+  int64_t line = 0;
+  std::optional<std::string> text;
+  std::vector<std::string> above, below; // nearest last / nearest first
+  static std::optional<RpcError> read(const nlohmann::json &j, OriginParams &p);
+};
+
 struct ReindexParams {
   std::vector<std::string> paths; // none: every agent's default folders
   static std::optional<RpcError> read(const nlohmann::json &j, ReindexParams &p);

@@ -6,6 +6,7 @@
 #include "timeline/Timeline.h"
 
 #include "core/Json.h"
+#include "core/OriginJson.h"
 #include "search/Search.h"
 
 #include <algorithm>
@@ -76,6 +77,7 @@ Server::Server(ServerOptions opts) : opts_(std::move(opts)) {
   bind("mantra/files", &Server::onFiles);
   bind("mantra/fileAt", &Server::onFileAt);
   bind("mantra/diff", &Server::onDiff);
+  bind("mantra/origin", &Server::onOrigin);
   bind("mantra/status", &Server::onStatus);
   notification("initialized", &Server::onInitialized);
   notification("exit", &Server::onExit);
@@ -314,6 +316,29 @@ Reply Server::onFileAt(const FileAtParams &p, Context &c) {
   if (!f)
     return fromCore(f.error(), "path");
   json j = fileAtJson(*f, *row);
+  j["ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return j;
+}
+
+Reply Server::onOrigin(const OriginParams &p, Context &c) {
+  auto s = c.store();
+  if (!s)
+    return openError(s.error());
+  auto redactor = indexRedactor(); // the rules the stored contents were redacted with
+  if (!redactor)
+    return fromCore(redactor.error());
+  origin::Query q;
+  q.path = p.path;
+  q.line = p.line;
+  q.text = p.text;
+  q.above = p.above;
+  q.below = p.below;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ans = finder_.find(**s, q, **redactor);
+  if (!ans)
+    return fromCore(ans.error(), "path");
+  json j = originJson(*ans);
   j["ms"] =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return j;

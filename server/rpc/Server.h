@@ -24,6 +24,7 @@
 #pragma once
 
 #include "ingest/Adapter.h"
+#include "origin/Origin.h"
 #include "redact/Redactor.h"
 #include "rpc/BackgroundIndex.h"
 #include "rpc/Protocol.h"
@@ -107,6 +108,7 @@ private:
   Reply onFiles(const FilesParams &p, Context &c);
   Reply onFileAt(const FileAtParams &p, Context &c);
   Reply onDiff(const DiffParams &p, Context &c);
+  Reply onOrigin(const OriginParams &p, Context &c);
   Reply onStatus(const NoParams &p, Context &c);
   void onInitialized(const nlohmann::json &params);
   void onExit(const nlohmann::json &params);
@@ -132,6 +134,7 @@ private:
   };
   std::vector<Pending> pending_; // read together, not posted yet (reader thread only)
 
+  origin::Finder finder_; // keeps recent blames across hovers
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<BackgroundIndex> index_;
 };

@@ -118,6 +118,28 @@ CREATE INDEX file_states_path ON file_states(session_id, path, seq);
 ALTER TABLE events ADD COLUMN touches INTEGER NOT NULL DEFAULT 0;
 UPDATE sources SET head_hash = 'schema-2';
 )sql",
+    // 3: line origins — every non-blank line a step added to a file, by the fingerprint of its
+    // text without whitespace and of its nearest non-blank neighbours (origin/Origin.h). Paths
+    // and sessions are interned (explicit integer keys, which VACUUM keeps). The sessions
+    // indexed before this version are listed in origin_pending: the next index run computes
+    // their lines from the stored file states, without reading the agents' files again.
+    R"sql(
+CREATE TABLE origin_paths(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+CREATE TABLE origin_sessions(id INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE);
+CREATE TABLE origin_lines(
+  fp INTEGER NOT NULL,
+  path_id INTEGER NOT NULL,
+  session INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  above INTEGER NOT NULL,
+  below INTEGER NOT NULL
+);
+CREATE INDEX origin_lines_fp ON origin_lines(fp, path_id);
+CREATE INDEX origin_lines_session ON origin_lines(session, path_id, seq);
+CREATE TABLE origin_pending(session_id TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO origin_pending SELECT DISTINCT session_id FROM file_states;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == Store::kSchemaVersion);

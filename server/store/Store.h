@@ -84,6 +84,21 @@ struct FileStateRow {
   std::optional<bool> matched;        // read: whether the reconstruction agreed with it
 };
 
+// A line a step added to a file (origin/Origin.h): its fingerprint and its neighbours'.
+struct OriginLineRow {
+  std::string path; // absolute
+  int64_t seq = 0;
+  int64_t line = 0; // 1-based, in the file just after the step
+  int64_t fp = 0, above = 0, below = 0;
+};
+
+// A stored origin line with the facts of the step and session that wrote it.
+struct OriginHit {
+  std::string sessionId, agent, project, path;
+  int64_t pathId = 0, seq = 0, line = 0, fp = 0, above = 0, below = 0;
+  std::optional<int64_t> time; // the step's
+};
+
 // Self-check counts for one agent (`mantra verify`).
 struct VerifyStats {
   std::string agent;
@@ -93,7 +108,7 @@ struct VerifyStats {
 
 class Store {
 public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the database at `path`.
   static Expected<std::unique_ptr<Store>> open(const std::string &path);
@@ -154,6 +169,28 @@ public:
   Expected<std::vector<Event>>
   timelineEvents(const std::string &sessionId,
                  const std::function<bool(const Event &)> &shellNeedsData = {});
+
+  // --- line origins (origin/Origin.h) ---
+  // Replaces a session's origin lines (inside a write transaction); the session is no longer
+  // pending.
+  Status replaceOriginLines(const std::string &sessionId, const std::vector<OriginLineRow> &rows);
+  // Sessions indexed before line origins existed, whose lines are still to compute.
+  Expected<std::vector<std::string>> pendingOriginSessions(int64_t limit);
+  // The interned ids of `path`, and of every stored path ending in "/" + `suffix` (a clone of the
+  // same repository somewhere else) when `suffix` is not empty.
+  Expected<std::vector<int64_t>> originPathIds(const std::string &path, const std::string &suffix);
+  // Lines with fingerprint `fp` (in the given paths, or anywhere when `pathIds` is empty), at
+  // most `limit`, newest step first.
+  Expected<std::vector<OriginHit>> originHits(int64_t fp, const std::vector<int64_t> &pathIds,
+                                              int limit);
+  // How many sessions wrote a line with fingerprint `fp`, counting up to `cap`.
+  Expected<int64_t> originSessionCount(int64_t fp, int cap);
+  // The nearest user prompt before `seq` in the session, and the assistant's words about the
+  // step: its last text between that prompt and the step, else its first after the step (before
+  // the next prompt). Empty strings when there are none.
+  Expected<std::pair<std::string, std::string>> promptFor(const std::string &sessionId, int64_t seq);
+  // The start of the earliest session whose folder is `folder` or inside it.
+  Expected<std::optional<int64_t>> earliestSessionIn(const std::string &folder);
 
   // --- reading ---
   // A session's file states ordered by path then seq (one path, or all when `path` is empty);

@@ -933,6 +933,19 @@ std::string fileName(std::string_view prefix, std::string_view name) {
 
 } // namespace
 
+std::vector<size_t> insertedLines(const std::vector<std::string_view> &a,
+                                  const std::vector<std::string_view> &b) {
+  std::vector<size_t> out;
+  size_t ib = 0;
+  for (Op op : editScript(a, b)) {
+    if (op == kAdd)
+      out.push_back(ib);
+    if (op != kDelete)
+      ++ib;
+  }
+  return out;
+}
+
 std::string unifiedDiff(std::string_view before, std::string_view after, std::string_view fromName,
                         std::string_view toName, int context) {
   if (before == after)

@@ -75,6 +75,12 @@ ApplyResult applyUnifiedDiff(std::string_view original, std::string_view diff);
 std::string unifiedDiff(std::string_view before, std::string_view after, std::string_view fromName,
                         std::string_view toName, int context = 3);
 
+// The indices of the lines of `b` that the minimal edit script from `a` to `b` inserts (the lines
+// compared exactly as given: normalize them first to ignore whitespace). The same script as
+// unifiedDiff's.
+std::vector<size_t> insertedLines(const std::vector<std::string_view> &a,
+                                  const std::vector<std::string_view> &b);
+
 // True when the first 8 KiB of `text` contain a NUL byte or are not valid UTF-8 (a sequence cut
 // by the 8 KiB boundary is not held against it).
 bool looksBinary(std::string_view text);

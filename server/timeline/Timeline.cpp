@@ -552,7 +552,8 @@ std::vector<FileStateRow> build(const std::vector<Event> &events, const SessionC
   return std::move(b.rows);
 }
 
-Status rebuild(Store &store, const std::string &sessionId, const Redactor &redactor) {
+Expected<std::vector<FileStateRow>> rebuild(Store &store, const std::string &sessionId,
+                                            const Redactor &redactor) {
   auto session = store.session(sessionId);
   if (!session)
     return session.error();
@@ -569,7 +570,10 @@ Status rebuild(Store &store, const std::string &sessionId, const Redactor &redac
   std::function<std::string(std::string)> redact = [&redactor](std::string text) {
     return redactor.redact(std::move(text));
   };
-  return store.replaceFileStates(sessionId, build(*events, ctx, bases, redact));
+  auto rows = build(*events, ctx, bases, redact);
+  if (auto st = store.replaceFileStates(sessionId, rows); !st)
+    return st.error();
+  return rows;
 }
 
 std::string displayPath(const std::string &path, const std::string &project) {

@@ -39,8 +39,10 @@ std::vector<FileStateRow> build(const std::vector<Event> &events, const SessionC
                                 BaseSource &bases,
                                 const std::function<std::string(std::string)> &redact);
 
-// Recomputes and stores the file states of `sessionId` (call inside a write transaction).
-Status rebuild(Store &store, const std::string &sessionId, const Redactor &redactor);
+// Recomputes and stores the file states of `sessionId` (call inside a write transaction);
+// returns them (for the line origins, origin/Origin.h).
+Expected<std::vector<FileStateRow>> rebuild(Store &store, const std::string &sessionId,
+                                            const Redactor &redactor);
 
 // --- queries ---
 
