@@ -2,6 +2,8 @@
 
 #include "util/Time.h"
 
+#include <cmath>
+
 namespace mantra {
 
 using nlohmann::json;
@@ -26,7 +28,7 @@ json one(const origin::Origin &o) {
             {"path", o.path},
             {"line", o.line},
             {"confidence", o.confidence},
-            {"score", o.score}};
+            {"score", std::round(o.score * 100) / 100}};
   if (!o.explanation.empty())
     j["explanation"] = cut(o.explanation, 1000);
   return j;
