@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
@@ -38,7 +39,9 @@ Usage:
   mantra verify   [--json]                 the timeline's self-check: reads vs reconstruction
   mantra origin   [--json] [--text LINE] PATH:LINE
                   the session, step and prompt that wrote a line of code
-  mantra search   [--json] [--limit N] QUERY...
+  mantra search   [--json] [--limit N] [--by-event] QUERY...
+                  sessions best first, with their best-matching steps; --by-event: one line
+                  per matching step
   mantra status   [--json]                 what the database holds, per agent; archived sessions
   mantra scan     [--json] PATH...         report secrets in files (never prints them)
   mantra redact   [--rescan [--json]]      redact stdin to stdout; --rescan: the database
@@ -54,7 +57,9 @@ Options for every command:
   --allow VALUE               a value never redacted (repeatable)
 
 SESSION is a session id ("claude:3f2a…"), a native id, or a unique prefix of either.
-QUERY: words (all must match), "exact phrases", prefix*.
+QUERY: words (all must match), "exact phrases", prefix*, -word, a OR b, parts of identifiers
+(reconnectWebS), and filters: agent: project: (. = here) file: tool: cmd: branch: model: kind:
+after: before: (2026-11-01, 7d, 3w, 2m) failed is:subagent — e.g. file:src/ws.ts failed
 )";
 
 std::string localTime(std::optional<int64_t> ms, bool seconds = false) {
@@ -364,7 +369,7 @@ int cmdShow(const Args &a) {
 
 // --- search --------------------------------------------------------------------------------
 
-std::string renderSnippet(const SearchHit &h, bool color) {
+std::string renderSnippet(const SearchStep &h, bool color) {
   // Offsets are in code points; walk the UTF-8 string counting them.
   std::string out;
   const std::string open = color ? "\033[1;33m" : "[", close = color ? "\033[0m" : "]";
@@ -389,6 +394,29 @@ std::string renderSnippet(const SearchHit &h, bool color) {
   return out;
 }
 
+// One session of a grouped result: id, time, where, hit count; its title; its best steps; the
+// files a file: filter matched.
+void printSessionHit(const SessionHit &h, bool color) {
+  const SessionRow &s = h.session;
+  std::string where = homeRelative(s.project);
+  if (!s.branch.empty())
+    where += " (" + s.branch + ")";
+  std::printf("%s  %-24s %s  %lld %s\n", localTime(s.ended ? s.ended : s.started).c_str(),
+              shortId(s.id).c_str(), where.c_str(), static_cast<long long>(h.hits),
+              h.hits == 1 ? "hit" : "hits");
+  std::printf("    %s%s\n", s.isSubagent ? "[sub-agent] " : "",
+              s.title.empty() ? "(untitled)" : s.title.c_str());
+  for (const auto &step : h.steps)
+    std::printf("      #%-4lld %-11s %s\n", static_cast<long long>(step.seq),
+                std::string(toString(step.kind)).c_str(), renderSnippet(step, color).c_str());
+  if (!h.files.empty()) {
+    std::string files;
+    for (const auto &f : h.files)
+      files += (files.empty() ? "" : ", ") + relativeTo(f, s.project);
+    std::printf("      files: %s\n", files.c_str());
+  }
+}
+
 int cmdSearch(const Args &a) {
   int64_t limit = 20;
   std::string err;
@@ -407,30 +435,39 @@ int cmdSearch(const Args &a) {
   SearchOptions opts;
   opts.query = query;
   opts.limit = static_cast<int>(std::min<int64_t>(limit, INT32_MAX)); // no wrap-around
+  opts.byEvent = a.flags.count("--by-event") != 0;
+  std::error_code ec;
+  opts.cwd = std::filesystem::current_path(ec).string();
   const auto t0 = std::chrono::steady_clock::now();
-  auto hits = search(**store, opts);
+  auto res = search(**store, opts);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!hits)
-    return hits.error().code == ErrorCode::Parse ? usage(hits.error().message) : fail(hits.error());
+  if (!res)
+    return res.error().code == ErrorCode::Parse ? usage(res.error().message) : fail(res.error());
   if (a.flags.count("--json")) {
-    json list = json::array();
-    for (const auto &h : *hits)
-      list.push_back(hitJson(h));
-    printJson({{"hits", list}, {"ms", ms}});
+    printJson(searchResultJson(*res, opts.byEvent, ms));
     return 0;
   }
-  if (hits->empty()) {
+  if (res->hits.empty() && res->sessions.empty()) {
     std::printf("No matches.\n"); // the query is not echoed: it may hold a secret
     return 0;
   }
   const bool color = ::isatty(STDOUT_FILENO);
-  for (const auto &h : *hits) {
-    std::printf("%s #%lld %s  %s  %s\n", shortId(h.sessionId).c_str(),
-                static_cast<long long>(h.seq), std::string(toString(h.kind)).c_str(),
-                localTime(h.time).c_str(), h.title.c_str());
-    std::printf("    %s\n", renderSnippet(h, color).c_str());
+  if (opts.byEvent) {
+    for (const auto &h : res->hits) {
+      std::printf("%s #%lld %s  %s  %s\n", shortId(h.sessionId).c_str(),
+                  static_cast<long long>(h.seq), std::string(toString(h.kind)).c_str(),
+                  localTime(h.time).c_str(), h.title.c_str());
+      std::printf("    %s\n", renderSnippet(h, color).c_str());
+    }
+    return 0;
   }
+  for (const auto &h : res->sessions)
+    printSessionHit(h, color);
+  if (const int64_t more = res->totalSessions - static_cast<int64_t>(res->sessions.size());
+      more > 0)
+    std::printf("… %lld more session%s (--limit N shows more)\n", static_cast<long long>(more),
+                more == 1 ? "" : "s");
   return 0;
 }
 

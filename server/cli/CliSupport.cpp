@@ -13,8 +13,8 @@ const std::set<std::string> kValued = {
     "--db", "--agent",  "--project",        "--limit",           "--from",
     "--to", "--config", "--redact-pattern", "--internal-domain", "--allow", "--kind", "--text"};
 
-const std::set<std::string> kFlags = {"--json",   "--all",  "--full", "--dry-run",
-                                      "--rescan", "--help", "-h",     "--version"};
+const std::set<std::string> kFlags = {"--json", "--all", "--full",    "--dry-run", "--rescan",
+                                      "--help", "-h",    "--version", "--by-event"};
 
 } // namespace
 

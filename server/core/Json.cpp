@@ -4,6 +4,7 @@
 
 #include "util/Time.h"
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -67,14 +68,55 @@ json eventJson(const Event &e) {
   return j;
 }
 
-json hitJson(const SearchHit &h) {
+namespace {
+
+// Scores to three decimals: their order is what they say, the digits beyond are noise.
+double score3(double s) { return std::round(s * 1000.0) / 1000.0; }
+
+json highlightsJson(const SearchStep &s) {
   json hl = json::array();
-  for (const auto &[s, e] : h.highlights)
-    hl.push_back({s, e});
+  for (const auto &[from, to] : s.highlights)
+    hl.push_back({from, to});
+  return hl;
+}
+
+} // namespace
+
+json hitJson(const SearchHit &h) {
   return {{"session", h.sessionId},    {"seq", h.seq},         {"kind", toString(h.kind)},
           {"agent", h.agent},          {"title", h.title},     {"project", h.project},
-          {"time", isoOrNull(h.time)}, {"snippet", h.snippet}, {"highlights", hl},
-          {"score", h.score}};
+          {"time", isoOrNull(h.time)}, {"snippet", h.snippet}, {"highlights", highlightsJson(h)},
+          {"score", score3(h.score)}};
+}
+
+json stepHitJson(const SearchStep &s) {
+  return {{"seq", s.seq},         {"kind", toString(s.kind)},        {"time", isoOrNull(s.time)},
+          {"snippet", s.snippet}, {"highlights", highlightsJson(s)}, {"score", score3(s.score)}};
+}
+
+json sessionHitJson(const SessionHit &h) {
+  json steps = json::array();
+  for (const auto &s : h.steps)
+    steps.push_back(stepHitJson(s));
+  return {{"session", sessionJson(h.session)},
+          {"hits", h.hits},
+          {"score", score3(h.score)},
+          {"steps", steps},
+          {"files", h.files}};
+}
+
+json searchResultJson(const SearchResult &r, bool byEvent, double ms) {
+  json list = json::array();
+  if (byEvent) {
+    for (const auto &h : r.hits)
+      list.push_back(hitJson(h));
+    return {{"hits", list}, {"ms", ms}};
+  }
+  for (const auto &s : r.sessions)
+    list.push_back(sessionHitJson(s));
+  return {{"sessions", list},
+          {"total", {{"sessions", r.totalSessions}, {"hits", r.totalHits}}},
+          {"ms", ms}};
 }
 
 json eventDetailJson(const Event &e) {

@@ -21,8 +21,16 @@ nlohmann::json isoOrNull(std::optional<int64_t> ms);
 nlohmann::json sessionJson(const SessionRow &s);
 // {"seq","kind", "time"?, "text"?, "tool"?, "path"?, "command"?, "exitCode"?, "isError"?}
 nlohmann::json eventJson(const Event &e);
+// A hit of the flat list (search byEvent):
 // {"session","seq","kind","agent","title","project","time","snippet","highlights","score"}
 nlohmann::json hitJson(const SearchHit &h);
+// A matching step of a grouped result: {"seq","kind","time","snippet","highlights","score"}
+nlohmann::json stepHitJson(const SearchStep &s);
+// A session of a grouped result: {"session": sessionJson, "hits", "score", "steps", "files"}
+nlohmann::json sessionHitJson(const SessionHit &h);
+// What `mantra search --json` prints and mantra/search returns: grouped
+// {"sessions":[…],"total":{"sessions","hits"},"ms"}, or byEvent {"hits":[…],"ms"}.
+nlohmann::json searchResultJson(const SearchResult &r, bool byEvent, double ms);
 // One step in full: eventJson(e) plus "data" (the agent's detail; null when there is none).
 nlohmann::json eventDetailJson(const Event &e);
 

@@ -147,11 +147,9 @@ public:
     pending_.clear();
     if (!status_)
       return status_;
-    for (const auto &[id, s] : sessions_)
-      if (auto st = store_.upsertSession(s); !st)
-        return st;
-    // A summary usually names a record of its own file: resolve it here. The others wait in
-    // the store until their record arrives (resolved once per batch, see Indexer).
+    // A summary usually names a record of its own file: resolve it here, before the sessions
+    // are written. The others wait in the store until their record arrives (resolved once per
+    // batch, see Indexer).
     for (auto &h : hints_) {
       if (auto it = uuids_.find(h.leafUuid); it != uuids_.end()) {
         SessionInfo s;
@@ -165,6 +163,9 @@ public:
         storedHints_ = true;
       }
     }
+    for (const auto &[id, s] : sessions_)
+      if (auto st = store_.upsertSession(s); !st)
+        return st;
     return {};
   }
 

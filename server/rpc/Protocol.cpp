@@ -143,8 +143,12 @@ std::optional<RpcError> SearchParams::read(const json &j, SearchParams &p) {
   ParamReader r(j);
   r.string("query", p.query, true);
   r.positive("limit", p.limit);
+  r.boolean("byEvent", p.byEvent);
+  r.string("cwd", p.cwd);
   if (!r.error() && p.query.empty())
     return RpcError{InvalidParams, "params.query: must not be empty"};
+  if (!r.error() && !p.cwd.empty() && p.cwd[0] != '/')
+    return RpcError{InvalidParams, "params.cwd: must be an absolute path"};
   return r.error();
 }
 

@@ -72,9 +72,13 @@ struct SessionParams {
   static std::optional<RpcError> read(const nlohmann::json &j, SessionParams &p);
 };
 
+// mantra/search: `limit` counts sessions (steps when byEvent); `cwd` is the client's folder, what
+// project:. and ./paths in the query mean (absolute; empty: the query may not use them).
 struct SearchParams {
   std::string query;
   int64_t limit = 20;
+  bool byEvent = false;
+  std::string cwd;
   static std::optional<RpcError> read(const nlohmann::json &j, SearchParams &p);
 };
 

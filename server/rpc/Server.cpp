@@ -260,16 +260,17 @@ Reply Server::onSearch(const SearchParams &p, Context &c) {
   if (!s)
     return openError(s.error());
   const auto t0 = std::chrono::steady_clock::now();
-  auto hits =
-      search(**s, SearchOptions{p.query, static_cast<int>(std::min<int64_t>(p.limit, INT32_MAX))});
-  if (!hits)
-    return fromCore(hits.error(), "query");
+  SearchOptions opts;
+  opts.query = p.query;
+  opts.limit = static_cast<int>(std::min<int64_t>(p.limit, INT32_MAX));
+  opts.byEvent = p.byEvent;
+  opts.cwd = p.cwd;
+  auto res = search(**s, opts);
+  if (!res)
+    return fromCore(res.error(), "query");
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  json list = json::array();
-  for (const auto &h : *hits)
-    list.push_back(hitJson(h));
-  return json{{"hits", list}, {"ms", ms}};
+  return searchResultJson(*res, p.byEvent, ms);
 }
 
 // The stored step is redacted already (at ingest); its data passes the redactor once more on

@@ -140,6 +140,17 @@ CREATE INDEX origin_lines_session ON origin_lines(session, path_id, seq);
 CREATE TABLE origin_pending(session_id TEXT PRIMARY KEY) WITHOUT ROWID;
 INSERT INTO origin_pending SELECT DISTINCT session_id FROM file_states;
 )sql",
+    // 4: search — the vocabulary of identifiers the steps hold (lowercased, once each) with a
+    // trigram index over it, so that a part of an identifier finds the whole (StoreSearch.cpp,
+    // search/Search.h); failed steps indexed apart for the `failed` filter. Store::migrate
+    // fills the vocabulary from the stored events right after this runs.
+    R"sql(
+CREATE TABLE idents(id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE idents_fts USING fts5(
+  word, content='idents', content_rowid='id', tokenize='trigram', columnsize=0
+);
+CREATE INDEX events_failed ON events(session_id) WHERE is_error != 0 OR exit_code != 0;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == Store::kSchemaVersion);
@@ -302,6 +313,11 @@ Status Store::migrate() {
       return makeError(r.error().code, "migrate " + db_.path() + " to version " +
                                            std::to_string(v + 1) + ": " + r.error().message);
   }
+  // 4: the search vocabulary is derived from the events already stored.
+  if (version > 0 && version < 4)
+    if (auto r = rebuildIdents(); !r)
+      return makeError(r.error().code,
+                       "migrate " + db_.path() + " to version 4: " + r.error().message);
   if (auto r = db_.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)); !r)
     return r;
   return txn.commit();
@@ -342,6 +358,8 @@ Status Store::commit() {
 void Store::rollback() {
   if (inTxn_)
     (void)db_.exec("ROLLBACK");
+  identsKnown_.clear(); // words added by the rolled-back transaction are gone again
+  identsCount_ = 0;
   inTxn_ = false;
   nextSeq_.clear();
   touched_.clear();
@@ -413,7 +431,9 @@ Status Store::ftsAdd(int64_t rowId, const Event &e) {
   if (!st)
     return db_.lastError("store: index event");
   st->bind(1, rowId).bindOpt(2, e.text).bindOpt(3, e.command).bindOpt(4, e.path).bindOpt(5, e.tool);
-  return st->run();
+  if (auto r = st->run(); !r)
+    return r;
+  return identsAdd(e);
 }
 
 Status Store::ftsRemove(int64_t rowId) {
@@ -877,6 +897,15 @@ Status Store::purge() {
                          "INSERT INTO events_fts(events_fts) VALUES('optimize');");
       !st)
     return makeError(st.error().code, "store: rebuild index: " + st.error().message);
+  // The search vocabulary holds words of the old texts too: rebuilt from the rewritten ones.
+  if (auto st = begin(); !st)
+    return st;
+  if (auto st = rebuildIdents(); !st) {
+    rollback();
+    return makeError(st.error().code, "store: rebuild vocabulary: " + st.error().message);
+  }
+  if (auto st = commit(); !st)
+    return st;
   if (auto st = db_.exec("VACUUM"); !st)
     return makeError(st.error().code, "store: vacuum: " + st.error().message);
   if (auto st = db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); !st)

@@ -108,7 +108,7 @@ struct VerifyStats {
 
 class Store {
 public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database at `path`.
   static Expected<std::unique_ptr<Store>> open(const std::string &path);
@@ -216,6 +216,10 @@ private:
   Status migrate();
   Status ftsAdd(int64_t rowId, const Event &e);
   Status ftsRemove(int64_t rowId);
+  // The search vocabulary (StoreSearch.cpp): the words of an event's text, command and path
+  // go to `idents` once each; rebuildIdents() empties it and reads every stored event again.
+  Status identsAdd(const Event &e);
+  Status rebuildIdents();
   Expected<int64_t> nextSeq(const std::string &sessionId);
   static SessionRow readSession(sql::Stmt &st);
 
@@ -224,6 +228,10 @@ private:
   std::unordered_set<std::string> touched_;          // sessions whose events changed since begin()
   bool inTxn_ = false;
   bool writer_ = false; // begin() was called: this connection writes
+  // Hashes of words known to be in `idents`: an open-addressing table (StoreSearch.cpp), emptied
+  // when half full; a 64-bit collision costs one word.
+  std::vector<uint64_t> identsKnown_;
+  size_t identsCount_ = 0;
 };
 
 // The default database path: $MANTRA_DB, else $XDG_DATA_HOME/mantra/mantra.db, else

@@ -235,7 +235,8 @@ TEST_CASE("cli: sessions filters by --agent and --project and honours --limit", 
   CHECK(ids(cli.runJson("sessions --json --limit 1")) == std::vector<std::string>{kLegacyId});
   // A huge limit does not wrap around to a small one.
   CHECK(cli.runJson("sessions --json --limit 4294967297")["sessions"].size() == 2);
-  CHECK(cli.runJson("search --json --limit 4294967297 unittest")["hits"].size() > 1);
+  CHECK(cli.runJson("search --json --limit 4294967297 unittest")["sessions"].size() == 2);
+  CHECK(cli.runJson("search --json --by-event --limit 4294967297 unittest")["hits"].size() > 2);
   CHECK(ids(cli.runJson("sessions --json --limit=2")) ==
         std::vector<std::string>{kLegacyId, kNewId});
 
@@ -430,13 +431,59 @@ TEST_CASE("cli: show fails clearly for an unknown or ambiguous session", "[cli]"
 
 // --- search --------------------------------------------------------------------------------
 
-TEST_CASE("cli: search --json returns hits with snippets showing the match", "[cli]") {
+TEST_CASE("cli: search --json groups the hits by session", "[cli]") {
   Cli cli;
   cli.indexBoth();
   const json j = cli.runJson("search --json Tuples");
+  REQUIRE(j["sessions"].is_array());
+  REQUIRE(j["sessions"].size() == 2);
+  CHECK(j["total"]["sessions"] == 2);
+  CHECK(j["total"]["hits"].get<int64_t>() >= 2);
+  REQUIRE(j["ms"].is_number());
+  std::set<std::string> sessions;
+  double previous = 1e300;
+  for (const auto &s : j["sessions"]) {
+    INFO(s.dump(2));
+    // The session as `mantra sessions --json` shows it.
+    for (const char *key : {"id", "agent", "project", "title", "branch"})
+      CHECK(s["session"][key].is_string());
+    CHECK(isIsoUtc(s["session"]["started"]));
+    CHECK(s["hits"].get<int64_t>() >= 1);
+    CHECK(s["score"].get<double>() <= previous); // best first
+    previous = s["score"].get<double>();
+    CHECK(s["files"] == json::array());
+    REQUIRE_FALSE(s["steps"].empty());
+    CHECK(s["steps"].size() <= 3);
+    for (const auto &step : s["steps"]) {
+      CHECK(step["seq"].get<int64_t>() >= 1);
+      CHECK(eventKindFromString(step["kind"].get<std::string>()).has_value());
+      CHECK(isIsoUtc(step["time"]));
+      CHECK_THAT(step["snippet"].get<std::string>(),
+                 Catch::Contains("Tuples", Catch::CaseSensitive::No));
+      CHECK(step["highlights"].is_array());
+    }
+    sessions.insert(s["session"]["id"].get<std::string>());
+  }
+  // Both sessions ran the failing test; its output is in each.
+  CHECK(sessions == std::set<std::string>{kNewId, kLegacyId});
+  CHECK(cli.runJson("search --json --limit 1 unittest")["sessions"].size() == 1);
+  CHECK(cli.runJson("search --json zzznotthereatall")["sessions"].empty());
+  // Filters: a file a session touched and a failure; a model.
+  const json failed = cli.runJson("search --json file:calc/cli.py failed model:opus");
+  REQUIRE(failed["sessions"].size() == 1);
+  CHECK(failed["sessions"][0]["session"]["id"] == kNewId);
+  CHECK(failed["sessions"][0]["files"] ==
+        json::array({"/tmp/realgen/work-rich-claude/calc/cli.py"}));
+  CHECK(failed["sessions"][0]["steps"][0]["kind"] == "shell");
+}
+
+TEST_CASE("cli: search --json --by-event returns one hit per step", "[cli]") {
+  Cli cli;
+  cli.indexBoth();
+  const json j = cli.runJson("search --json --by-event Tuples");
   REQUIRE(j.contains("hits"));
-  REQUIRE(j["hits"].is_array());
   REQUIRE_FALSE(j["hits"].empty());
+  CHECK_FALSE(j.contains("sessions"));
   std::set<std::string> sessions;
   double previous = 1e300;
   for (const auto &h : j["hits"]) {
@@ -457,7 +504,6 @@ TEST_CASE("cli: search --json returns hits with snippets showing the match", "[c
                Catch::Contains("Tuples", Catch::CaseSensitive::No));
     sessions.insert(h["session"].get<std::string>());
   }
-  // Both sessions ran the failing test; its output is in each.
   CHECK(sessions == std::set<std::string>{kNewId, kLegacyId});
 
   // A hit points at a real event: show it and find the word there.
@@ -468,14 +514,14 @@ TEST_CASE("cli: search --json returns hits with snippets showing the match", "[c
   REQUIRE(ev["events"].size() == 1);
   CHECK_THAT(ev["events"][0].dump(), Catch::Contains("Tuples"));
 
-  CHECK(cli.runJson("search --json --limit 1 unittest")["hits"].size() == 1);
-  CHECK(cli.runJson("search --json zzznotthereatall")["hits"].empty());
+  CHECK(cli.runJson("search --json --by-event --limit 1 unittest")["hits"].size() == 1);
+  CHECK(cli.runJson("search --json --by-event zzznotthereatall")["hits"].empty());
   // Several words must all match; a phrase keeps them together.
-  const json phrase = cli.runJson("search --json '\"Tuples differ\"'");
+  const json phrase = cli.runJson("search --json --by-event '\"Tuples differ\"'");
   REQUIRE_FALSE(phrase["hits"].empty());
   CHECK_THAT(phrase["hits"][0]["snippet"].get<std::string>(), Catch::Contains("Tuples differ"));
   // After "--" a word starting with dashes belongs to the query.
-  const json dashed = cli.runJson("search --json --limit 3 -- --verbose");
+  const json dashed = cli.runJson("search --json --by-event --limit 3 -- --verbose");
   CHECK_FALSE(dashed["hits"].empty());
   CHECK(dashed["hits"].size() <= 3);
 }
@@ -487,6 +533,11 @@ TEST_CASE("cli: search without --json marks the match", "[cli]") {
   INFO(describe(r));
   REQUIRE(r.exitCode == 0);
   CHECK_THAT(r.out, Catch::Contains("[Tuples]"));
+  CHECK_THAT(r.out, Catch::Contains("1 more session (--limit N shows more)"));
+  auto flat = cli.run("search --by-event Tuples --limit 1");
+  INFO(describe(flat));
+  REQUIRE(flat.exitCode == 0);
+  CHECK_THAT(flat.out, Catch::Contains("[Tuples]"));
 }
 
 TEST_CASE("cli: a malformed search query is a usage error naming the column", "[cli]") {
@@ -497,6 +548,10 @@ TEST_CASE("cli: a malformed search query is a usage error naming the column", "[
   CHECK(r.out.empty());
   CHECK_THAT(r.err, Catch::Contains("unclosed quote"));
   CHECK_THAT(r.err, Catch::Contains("column 6"));
+  auto kind = cli.run("search --json 'x kind:nope'");
+  CHECK(kind.exitCode == 2);
+  CHECK_THAT(kind.err,
+             Catch::Contains("query: kind: unknown kind 'nope'") && Catch::Contains("at column 8"));
 
   auto empty = cli.run("search --json");
   CHECK(empty.exitCode == 2);
@@ -514,7 +569,7 @@ TEST_CASE("cli: queries with FTS5 syntax characters do not fail", "[cli]") {
     CHECK(r.err.empty());
   }
   const json ops = cli.runJson("search --json calc.ops");
-  REQUIRE_FALSE(ops["hits"].empty());
+  REQUIRE_FALSE(ops["sessions"].empty());
 }
 
 // --- usage and errors ----------------------------------------------------------------------

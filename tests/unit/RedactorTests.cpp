@@ -336,15 +336,15 @@ TEST_CASE("redact: planted secrets land nowhere — database files, search, show
     CHECK(!contains(show.out + show.err, s));
     CHECK(!contains(showHuman.out, s));
     CHECK(!contains(sessions.out, s));
-    auto search =
-        runMantra("--db " + shellQuote(db) + " search --json " + shellQuote("\"" + s + "\""));
+    auto search = runMantra("--db " + shellQuote(db) + " search --json --by-event " +
+                            shellQuote("\"" + s + "\""));
     // The query is echoed back redacted by the built-in rules; a value that is only a secret
     // in context (a bare password) is the user's own input, so only the hits are checked.
     REQUIRE(search.exitCode == 0);
     CHECK(search.json()["hits"].empty());
   }
   // What was redacted is still findable by the rule that took it.
-  auto byRule = runMantra("--db " + shellQuote(db) + " search --json REDACTED github");
+  auto byRule = runMantra("--db " + shellQuote(db) + " search --json --by-event REDACTED github");
   REQUIRE(byRule.exitCode == 0);
   CHECK(!byRule.json()["hits"].empty());
   CHECK(contains(show.out, "[REDACTED:aws-access-key-id]"));
@@ -378,7 +378,8 @@ TEST_CASE("redact: a rule added later is applied by redact --rescan", "[redact]"
   REQUIRE(runMantra("--db " + shellQuote(db) + " index " + shellQuote(file.string())).exitCode ==
           0);
   REQUIRE(contains(runMantra("--db " + shellQuote(db) + " file 0b1c 2 code.txt").out, secret));
-  REQUIRE(contains(runMantra("--db " + shellQuote(db) + " search --json 778899").out, secret));
+  REQUIRE(contains(runMantra("--db " + shellQuote(db) + " search --json --by-event 778899").out,
+                   secret));
 
   auto rescan =
       runMantra("--db " + shellQuote(db) +
@@ -390,9 +391,11 @@ TEST_CASE("redact: a rule added later is applied by redact --rescan", "[redact]"
                  "[REDACTED:proj-code]"));
   CHECK(!contains(allDatabaseBytes(db), secret));
   CHECK(!contains(allDatabaseBytes(db), "778899"));
-  auto after = runMantra("--db " + shellQuote(db) + " search --json proj");
+  auto after = runMantra("--db " + shellQuote(db) + " search --json --by-event proj");
   CHECK(contains(after.out, "[REDACTED:proj-code]"));
-  CHECK(runMantra("--db " + shellQuote(db) + " search --json 778899").json()["hits"].empty());
+  CHECK(runMantra("--db " + shellQuote(db) + " search --json --by-event 778899")
+            .json()["hits"]
+            .empty());
 }
 
 TEST_CASE("redact: scan reports where, never what", "[redact]") {

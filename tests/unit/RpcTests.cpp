@@ -33,7 +33,7 @@ TEST_CASE("rpc: the real server answers a whole session and exits 0", "[rpc]") {
   const json session = byId(run.msgs, 3)["result"];
   CHECK(session["session"]["id"] == "claude:f2d6f4b6-9e33-45d2-bedd-760d95df010b");
   CHECK(session["events"].size() == 3);
-  CHECK_FALSE(byId(run.msgs, 4)["result"]["hits"].empty());
+  CHECK_FALSE(byId(run.msgs, 4)["result"]["sessions"].empty());
   CHECK(byId(run.msgs, 5)["result"]["sessions"] == 1);
   CHECK(byId(run.msgs, 6)["result"]["event"]["tool"] == "Read");
   CHECK(byId(run.msgs, 7)["result"].is_null());
@@ -198,6 +198,56 @@ TEST_CASE("rpc: lifecycle errors and exit codes", "[rpc]") {
           "params.initializationOptions.backgroundIndex: expected boolean");
     CHECK(byId(run.msgs, 2)["error"]["message"] == "params.initializationOptions: expected object");
   }
+}
+
+TEST_CASE("rpc: mantra/search groups by session like the CLI, lists steps byEvent, knows cwd",
+          "[rpc]") {
+  const std::string dbArg = "--db " + shellQuote(fixtureDb());
+  const Run run = runInProcess(
+      initFrame() + frame(req(1, "mantra/search", {{"query", "Tuples differ"}})) +
+          frame(req(2, "mantra/search", {{"query", "Tuples differ"}, {"byEvent", true}})) +
+          frame(req(3, "mantra/search",
+                    {{"query", "project:. file:calc/cli.py failed"},
+                     {"cwd", "/tmp/realgen/work-rich-claude"}})) +
+          frame(req(4, "mantra/search", {{"query", "project:. x"}})) +
+          frame(req(5, "mantra/search", {{"query", "x"}, {"cwd", "relative/dir"}})) +
+          frame(req(6, "mantra/search", {{"query", "x"}, {"byEvent", "yes"}})) +
+          frame(req(7, "mantra/search", {{"query", "after:someday"}})) + endFrames(),
+      fixtureDb());
+  // Scores carry the recency factor, which moves with the clock: compared loosely.
+  auto withoutScores = [](json j) {
+    for (auto *list : {&j["sessions"], &j["hits"]})
+      if (list->is_array())
+        for (auto &x : *list) {
+          x.erase("score");
+          if (x.contains("steps"))
+            for (auto &st : x["steps"])
+              st.erase("score");
+        }
+    j.erase("ms");
+    return j;
+  };
+  const json grouped = byId(run.msgs, 1)["result"];
+  CHECK(withoutScores(grouped) ==
+        withoutScores(runMantra(dbArg + " search --json 'Tuples differ'").json()));
+  CHECK(grouped["sessions"].size() == 1);
+  checkSchema("mantra/search", "result", grouped);
+  const json flat = byId(run.msgs, 2)["result"];
+  CHECK(withoutScores(flat) ==
+        withoutScores(runMantra(dbArg + " search --json --by-event 'Tuples differ'").json()));
+  CHECK_FALSE(flat["hits"].empty());
+  checkSchema("mantra/search", "result", flat);
+  const json here = byId(run.msgs, 3)["result"];
+  REQUIRE(here["sessions"].size() == 1);
+  CHECK(here["sessions"][0]["files"] == json::array({"/tmp/realgen/work-rich-claude/calc/cli.py"}));
+  CHECK(errorCode(byId(run.msgs, 4)) == -32602);
+  CHECK_THAT(byId(run.msgs, 4)["error"]["message"].get<std::string>(),
+             Catch::StartsWith("params.query: project:. needs the current folder") &&
+                 Catch::EndsWith("at column 9"));
+  CHECK(byId(run.msgs, 5)["error"]["message"] == "params.cwd: must be an absolute path");
+  CHECK(byId(run.msgs, 6)["error"]["message"] == "params.byEvent: expected boolean");
+  CHECK_THAT(byId(run.msgs, 7)["error"]["message"].get<std::string>(),
+             Catch::StartsWith("params.query: after: expects a date"));
 }
 
 TEST_CASE("rpc: malformed messages get the right error and the server keeps reading", "[rpc]") {

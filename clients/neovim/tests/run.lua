@@ -212,8 +212,8 @@ test(":checkhealth mantra reports OK", function()
   ok(not text:find("ERROR"), "an ERROR line in:\n" .. text)
 end)
 
-test(":MantraFind apply_patch lists the CLI's hits; choosing one opens that session at that step", function()
-  local want = cli({ "search", "--limit", "50", "apply_patch" }).hits
+test(":MantraFind apply_patch lists the CLI's sessions; choosing one opens it at its best step", function()
+  local want = cli({ "search", "--limit", "50", "apply_patch" }).sessions
   local items, format
   vim.ui.select = function(list, opts, on_choice)
     items, format = list, opts.format_item
@@ -223,17 +223,39 @@ test(":MantraFind apply_patch lists the CLI's hits; choosing one opens that sess
   wait_for(function()
     return items ~= nil
   end, "vim.ui.select")
-  eq(#items, #want, "number of hits")
+  eq(#items, #want, "number of sessions")
   for i, hit in ipairs(items) do
-    eq({ hit.session, hit.seq }, { want[i].session, want[i].seq }, "hit " .. i)
+    eq({ hit.session.id, hit.steps[1].seq }, { want[i].session.id, want[i].steps[1].seq }, "session " .. i)
   end
-  ok(format(items[1]):find(want[1].title:sub(1, 20), 1, true), "the item shows the title: " .. format(items[1]))
-  local name = "mantra://" .. want[1].session
+  local line = format(items[1])
+  ok(line:find(want[1].session.title:sub(1, 20), 1, true), "the item shows the title: " .. line)
+  ok(line:find("#" .. want[1].steps[1].seq .. " ", 1, true), "the item shows the best step: " .. line)
+  local name = "mantra://" .. want[1].session.id
   wait_for(function()
-    return vim.api.nvim_buf_get_name(0) == name and vim.b.mantra_seq == want[1].seq
-  end, ("%s at step %d"):format(name, want[1].seq))
-  local line = vim.api.nvim_get_current_line()
-  ok(line:find("^#" .. want[1].seq .. " "), "the cursor is not on the step's header: " .. line)
+    return vim.api.nvim_buf_get_name(0) == name and vim.b.mantra_seq == want[1].steps[1].seq
+  end, ("%s at step %d"):format(name, want[1].steps[1].seq))
+  local cur = vim.api.nvim_get_current_line()
+  ok(cur:find("^#" .. want[1].steps[1].seq .. " "), "the cursor is not on the step's header: " .. cur)
+end)
+
+test(":MantraFind with filters: project:. is Neovim's working folder", function()
+  local items
+  vim.ui.select = function(list)
+    items = list
+  end
+  local prev = vim.fn.getcwd()
+  vim.cmd("cd " .. vim.fn.fnameescape(TMP))
+  vim.cmd("MantraFind project:. verbose")
+  wait_message("no session matches project:. verbose", true)
+  vim.cmd("cd " .. vim.fn.fnameescape(prev))
+  vim.cmd("MantraFind agent:codex file:calc/cli.py failed")
+  wait_for(function()
+    return items ~= nil
+  end, "vim.ui.select")
+  eq(#items, 1, "sessions")
+  ok(items[1].session.agent == "codex", "the codex session: " .. vim.inspect(items[1].session))
+  eq(items[1].steps[1].kind, "shell", "the failed step is shown")
+  take_messages()
 end)
 
 test(":MantraFind with a malformed query shows the server's message", function()
@@ -426,10 +448,7 @@ local function agent_file()
 end
 
 test(":MantraOrigin on an agent-written line shows its prompt; <CR> replays from that step", function()
-  if not server_has("mantra/origin") then
-    out("      (this server has no mantra/origin: checked by the next test instead)")
-    error("skip", 0)
-  end
+  ok(server_has("mantra/origin"), "the server does not list mantra/origin")
   agent_file()
   vim.cmd("MantraOrigin")
   local origin = require("mantra.origin")
@@ -438,6 +457,9 @@ test(":MantraOrigin on an agent-written line shows its prompt; <CR> replays from
   end, "the origin float")
   local text = table.concat(buf_lines(origin.last().buf), "\n")
   ok(text:find(CLAUDE.title, 1, true), "the prompt is not in the float:\n" .. text)
+  ok(text:find("step #9", 1, true), "the step is not in the float:\n" .. text)
+  ok(text:find("_I'll add the flag to the parser first._", 1, true), "no explanation:\n" .. text)
+  eq(origin.last().result.origin.confidence, "exact", "confidence")
   vim.cmd("MantraOrigin") -- enters the float
   vim.cmd('exe "normal \\<CR>"')
   wait_for(function()
@@ -642,19 +664,19 @@ test("telescope extension: search and sessions pickers with the server's results
   wait_for(function()
     return #t.pickers == 1
   end, "the search picker")
-  local want = cli({ "search", "--limit", "50", "apply_patch" }).hits
+  local want = cli({ "search", "--limit", "50", "apply_patch" }).sessions
   local entries = t.pickers[1].finder.entries
   eq(#entries, #want, "entries")
-  eq({ entries[1].value.session, entries[1].value.seq }, { want[1].session, want[1].seq }, "first entry")
+  eq({ entries[1].value.session.id, entries[1].value.steps[1].seq }, { want[1].session.id, want[1].steps[1].seq }, "first entry")
   local pbuf = vim.api.nvim_create_buf(false, true)
   t.pickers[1].previewer.define_preview({ state = { bufnr = pbuf } }, entries[1])
-  eq(vim.api.nvim_buf_get_lines(pbuf, 0, 1, false)[1], want[1].title, "preview")
+  eq(vim.api.nvim_buf_get_lines(pbuf, 0, 1, false)[1], want[1].session.title, "preview")
   ok(t.pickers[1].attach_mappings(1, function() end), "attach_mappings returns true")
   t.selected = entries[1]
   t.select()
   wait_for(function()
-    return vim.api.nvim_buf_get_name(0) == "mantra://" .. want[1].session and vim.b.mantra_seq == want[1].seq
-  end, "the replay at the chosen hit")
+    return vim.api.nvim_buf_get_name(0) == "mantra://" .. want[1].session.id and vim.b.mantra_seq == want[1].steps[1].seq
+  end, "the replay at the chosen session's best step")
   ext.exports.sessions({ all = true })
   wait_for(function()
     return #t.pickers == 2

@@ -167,25 +167,42 @@ export interface InitializeResult {
 }
 
 export interface OriginParams {
+  /** absolute path of the file */
   path: string;
+  /** 1-based line number */
   line: number;
+  /** the line as the editor has it (else read from the disk) */
   text?: string;
+  /** the lines above it, nearest last (up to 3 are used) */
+  above?: string[];
+  /** the lines below it, nearest first (up to 3 are used) */
+  below?: string[];
 }
 
 export interface Origin {
   session: string;
   seq: number;
   prompt: string;
+  explanation?: string;
   agent: string;
   time: string | null;
   path: string;
-  confidence: number;
+  line: number;
+  confidence: "exact" | "moved" | "fuzzy";
+  score: number;
 }
 
 export interface OriginResult {
   origin: Origin | null;
   candidates: Origin[];
   reason?: string;
+  blame?: {
+    commit: string | null;
+    summary?: string;
+    author?: string;
+    time?: string;
+  };
+  ms?: number;
 }
 
 export interface ReindexParams {
@@ -199,7 +216,48 @@ export interface ReindexResult {
 
 export interface SearchParams {
   query: string;
+  /** Sessions (steps with byEvent) to return; default 20. */
   limit?: number;
+  /** One hit per matching step instead of sessions (default false). */
+  byEvent?: boolean;
+  /** The client's folder (absolute): what project:. and ./paths in the query mean. */
+  cwd?: string;
+}
+
+/** The default result: sessions best first, each with its best-matching steps. */
+export interface SearchSessions {
+  sessions: SessionHit[];
+  total: {
+    sessions: number;
+    hits: number;
+  };
+  ms: number;
+}
+
+/** With byEvent: one hit per matching step, best first. */
+export interface SearchHits {
+  hits: SearchHit[];
+  ms: number;
+}
+
+export interface SessionHit {
+  session: Session;
+  /** How many of its steps matched. */
+  hits: number;
+  score: number;
+  /** Its best-matching steps (up to 3), best first. */
+  steps: StepHit[];
+  /** The paths it touched that matched a file: filter. */
+  files: string[];
+}
+
+export interface StepHit {
+  seq: number;
+  kind: "user" | "assistant" | "reasoning" | "shell" | "edit" | "tool_call" | "tool_result" | "summary" | "meta";
+  time: string | null;
+  snippet: string;
+  highlights: number[][];
+  score: number;
 }
 
 export interface SearchHit {
@@ -215,17 +273,6 @@ export interface SearchHit {
   score: number;
 }
 
-export interface SearchResult {
-  hits: SearchHit[];
-  ms: number;
-}
-
-export interface SessionParams {
-  session: string;
-  from?: number;
-  to?: number;
-}
-
 export interface Session {
   id: string;
   agent: string;
@@ -239,6 +286,14 @@ export interface Session {
   version?: string;
   parent?: string;
   subagent?: boolean;
+}
+
+export type SearchResult = SearchSessions | SearchHits;
+
+export interface SessionParams {
+  session: string;
+  from?: number;
+  to?: number;
 }
 
 export interface Event {

@@ -1,6 +1,6 @@
 // Turning protocol data into what the UI shows: labels, day groups, titles, the session view's
 // HTML and the hover's Markdown. Pure (no vscode import) so every piece is unit-tested.
-import type { Event, FilesResult, Origin, SearchHit, Session } from "./protocol";
+import type { Event, FilesResult, Origin, Session, SessionHit } from "./protocol";
 import { baseName, relativeToProject } from "./uri";
 
 // --- text helpers ------------------------------------------------------------------------------
@@ -216,38 +216,30 @@ export function diffTitle(path: string, from: number, to: number | "disk", title
 
 // --- search ------------------------------------------------------------------------------------
 
-export interface HitGroup {
-  best: SearchHit;
-  /** How many hits the session has in the result. */
-  count: number;
-}
-
-/** One entry per session, at its best hit, in the server's order (best first). */
-export function groupHits(hits: SearchHit[]): HitGroup[] {
-  const by = new Map<string, HitGroup>();
-  for (const h of hits) {
-    const g = by.get(h.session);
-    if (g) g.count++;
-    else by.set(h.session, { best: h, count: 1 });
-  }
-  return [...by.values()];
-}
-
 export interface PickLabel {
   label: string;
   description: string;
   detail: string;
 }
 
-export function hitLabel(g: HitGroup, now: Date): PickLabel {
-  const h = g.best;
-  const more = g.count > 1 ? ` (+${g.count - 1} more)` : "";
+/** A session of a grouped search result as a quick-pick entry: its title; agent, project and
+ * when; its best step's snippet and how many more steps matched. */
+export function sessionHitLabel(s: SessionHit, now: Date): PickLabel {
+  const best = s.steps[0];
+  const more = s.hits > 1 ? ` (+${s.hits - 1} more)` : "";
+  const when = best?.time ?? s.session.ended ?? s.session.started;
   return {
-    label: truncate(oneLine(h.title) || h.session, 100),
-    description: [h.agent, baseName(h.project) || undefined, relativeTime(h.time, now)]
+    label: truncate(oneLine(s.session.title) || s.session.id, 100),
+    description: [
+      s.session.agent,
+      baseName(s.session.project) || undefined,
+      relativeTime(when, now),
+    ]
       .filter(Boolean)
       .join(" · "),
-    detail: `#${h.seq} ${h.kind}: ${truncate(oneLine(h.snippet), 160)}${more}`,
+    detail: best
+      ? `#${best.seq} ${best.kind}: ${truncate(oneLine(best.snippet), 160)}${more}`
+      : `${s.hits} steps`,
   };
 }
 
@@ -277,23 +269,51 @@ export function commandUri(command: string, args: unknown[]): string {
   return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
+/** What the hover says about how sure the answer is. */
+const CONFIDENCE: Record<Origin["confidence"], string> = {
+  exact: "",
+  moved: " · moved here since",
+  fuzzy: " · edited since (similar line)",
+};
+
 /** The hover for a line an agent wrote. */
-export function originMarkdown(o: Origin, others: number): string {
-  const sure = o.confidence < 0.9 ? ` (likely: ${Math.round(o.confidence * 100)}%)` : "";
+export function originMarkdown(o: Origin, others: number, filePath?: string): string {
   const prompt = truncate(o.prompt.trim(), 600)
     .split("\n")
     .map((l) => `> ${escapeMarkdown(l)}`)
     .join("\n");
   const open = commandUri("mantra.openSession", [o.session, o.seq]);
   const diff = commandUri("mantra.diffStep", [o.session, o.seq, o.path]);
-  return [
-    `**Mantra** · ${escapeMarkdown(o.agent)}${o.time ? ` · ${formatTime(o.time)}` : ""}${sure}`,
+  const where =
+    filePath && o.path !== filePath ? ` · written in \`${o.path.split("/").pop() ?? o.path}\`` : "";
+  const lines = [
+    `**Mantra** · ${escapeMarkdown(o.agent)}${o.time ? ` · ${formatTime(o.time)}` : ""}` +
+      `${CONFIDENCE[o.confidence] ?? ""}${where}`,
     "",
     prompt || "> (no prompt)",
+  ];
+  if (o.explanation?.trim())
+    lines.push("", `_${escapeMarkdown(truncate(o.explanation.trim().split("\n")[0], 200))}_`);
+  lines.push(
     "",
     `[Open session at step ${o.seq}](${open}) · [Diff of step ${o.seq}](${diff})` +
       (others > 0 ? ` · ${others} other candidate${others > 1 ? "s" : ""}` : ""),
-  ].join("\n");
+  );
+  return lines.join("\n");
+}
+
+/** The lines around `line` (0-based) that mantra/origin uses: three above (nearest last) and
+ * three below (nearest first). */
+export function originContext(
+  lineAt: (i: number) => string,
+  lineCount: number,
+  line: number,
+): { above: string[]; below: string[] } {
+  const above: string[] = [];
+  const below: string[] = [];
+  for (let i = Math.max(0, line - 3); i < line; i++) above.push(lineAt(i));
+  for (let i = line + 1; i < Math.min(lineCount, line + 4); i++) below.push(lineAt(i));
+  return { above, below };
 }
 
 export function escapeMarkdown(s: string): string {

@@ -8,7 +8,7 @@ local M = {}
 ---@field background_index boolean let the server index the agents' folders when it starts
 ---@field timeout integer milliseconds to wait for an answer when Neovim must block
 ---@field notify_progress boolean report the end of each index run with vim.notify
----@field find table `limit`: hits asked for
+---@field find table `limit`: sessions asked for
 ---@field sessions table `limit`: sessions listed
 ---@field replay table `show_meta`, `show_reasoning`, `max_output_lines`, `layout`, `keys`
 ---@field origin table `hover`: show the origin in a float on CursorHold
@@ -24,7 +24,7 @@ M.schema = {
   },
   timeout = { "number", 10000, "milliseconds to wait where Neovim must block (loading a buffer)" },
   notify_progress = { "boolean", false, "vim.notify when an index run ends" },
-  find = { "table", { limit = 50 }, "limit: how many search hits :MantraFind asks for" },
+  find = { "table", { limit = 50 }, "limit: how many sessions :MantraFind asks for" },
   sessions = { "table", { limit = 50 }, "limit: how many sessions :MantraSessions lists" },
   replay = {
     "table",

@@ -1,14 +1,15 @@
 // "Mantra: Find Session": a quick pick that searches as the user types. Each keystroke
 // supersedes the previous query (debounced; a running request is cancelled, which sends
 // $/cancelRequest). The query goes to the server as typed, so its query language (words,
-// "phrases", prefix*, and any filters the server supports) works here unchanged.
+// "phrases", prefix*, -word, OR, file:, agent:, failed, after:7d, …) works here unchanged;
+// `project:.` means the first workspace folder. One entry per session, at its best step.
 import * as vscode from "vscode";
 import { errorCode, errorMessage, isCancelled } from "../client";
 import { Ctx } from "../ctx";
 import { LatestOnly } from "../debounce";
 import * as proto from "../protocol";
 import { workspaceSessions } from "./pickers";
-import { groupHits, hitLabel, relativeTime, sessionDescription, sessionTitle } from "../render";
+import { relativeTime, sessionDescription, sessionHitLabel, sessionTitle } from "../render";
 
 type Item = vscode.QuickPickItem & { session?: string; seq?: number };
 
@@ -25,12 +26,14 @@ export function activate(ctx: Ctx): void {
 async function findSession(ctx: Ctx, initial?: string): Promise<void> {
   const qp = vscode.window.createQuickPick<Item>();
   qp.title = "Mantra: Find Session";
-  qp.placeholder = 'Search prompts, answers, commands and paths: words, "a phrase", prefix*';
+  qp.placeholder =
+    'Search sessions: words, "a phrase", prefix*, -word, file:path, agent:, cmd:, failed, after:7d';
   qp.matchOnDescription = false;
   qp.matchOnDetail = false;
   const now = () => new Date();
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const search = new LatestOnly<string, proto.SearchResult>(DEBOUNCE_MS, (query, token) =>
-    ctx.client.request(proto.search, { query, limit: 100 }, token),
+    ctx.client.request(proto.search, { query, limit: 50, ...(cwd ? { cwd } : {}) }, token),
   );
 
   const showRecent = async () => {
@@ -63,13 +66,13 @@ async function findSession(ctx: Ctx, initial?: string): Promise<void> {
     try {
       const outcome = await search.schedule(query);
       if (outcome.kind === "superseded") return;
-      const groups = groupHits(outcome.value.hits);
-      qp.items = groups.length
-        ? groups.map((g) => ({
-            ...hitLabel(g, now()),
+      const found = "sessions" in outcome.value ? outcome.value.sessions : [];
+      qp.items = found.length
+        ? found.map((s) => ({
+            ...sessionHitLabel(s, now()),
             alwaysShow: true,
-            session: g.best.session,
-            seq: g.best.seq,
+            session: s.session.id,
+            seq: s.steps[0]?.seq,
           }))
         : [{ label: "No session matches", description: query, alwaysShow: true }];
       qp.busy = false;

@@ -16,13 +16,13 @@ import {
   filesBySeq,
   firstLine,
   groupByDay,
-  groupHits,
   highlight,
-  hitLabel,
+  originContext,
   originMarkdown,
   relativeTime,
   renderSessionHtml,
   renderStep,
+  sessionHitLabel,
   stepLabel,
 } from "../../src/render";
 
@@ -129,23 +129,22 @@ describe("steps", () => {
 });
 
 describe("search results", () => {
-  const res: SearchResult = result("search", "mantra/search");
+  const res = result<SearchResult>("search", "mantra/search");
+  const grouped = "sessions" in res ? res.sessions : [];
 
-  it("keeps one entry per session at its best hit", () => {
-    const hits = [
-      res.hits[0],
-      { ...res.hits[0], seq: 40, score: 1 },
-      { ...res.hits[0], session: "codex:x", seq: 2 },
-    ];
-    const g = groupHits(hits);
-    expect(g.map((x) => [x.best.session, x.best.seq, x.count])).toEqual([
-      [res.hits[0].session, res.hits[0].seq, 2],
-      ["codex:x", 2, 1],
-    ]);
-    const label = hitLabel(g[0], now);
-    expect(label.label).toBe(res.hits[0].title);
+  it("shows one entry per session at its best step", () => {
+    expect(grouped.length).toBeGreaterThan(0);
+    const s = grouped[0];
+    const label = sessionHitLabel(s, now);
+    expect(label.label).toBe(s.session.title);
     expect(label.description).toBe("claude · work-rich-claude · 6 h ago");
-    expect(label.detail).toBe(`#1 user: ${res.hits[0].snippet} (+1 more)`);
+    expect(label.detail).toBe(`#${s.steps[0].seq} user: ${s.steps[0].snippet}`);
+    // More matching steps are counted; a session without steps (never sent) still renders.
+    expect(sessionHitLabel({ ...s, hits: 4 }, now).detail).toMatch(/ \(\+3 more\)$/);
+    expect(sessionHitLabel({ ...s, steps: [], hits: 2 }, now).detail).toBe("2 steps");
+    expect(sessionHitLabel({ ...s, session: { ...s.session, title: "" } }, now).label).toBe(
+      s.session.id,
+    );
   });
 
   it("marks highlights by code point", () => {
@@ -256,9 +255,29 @@ describe("hover", () => {
     expect(md).toContain(
       `[Open session at step 9](${commandUri("mantra.openSession", [r.origin!.session, 9])})`,
     );
-    expect(md).not.toContain("likely");
-    expect(originMarkdown({ ...r.origin!, confidence: 0.5 }, 2)).toContain("(likely: 50%)");
-    expect(originMarkdown({ ...r.origin!, confidence: 0.5 }, 2)).toContain("2 other candidates");
+    expect(md).toContain("_I'll add the flag to the parser first\\._");
+    expect(md).not.toContain("since");
+    const fuzzy = originMarkdown({ ...r.origin!, confidence: "fuzzy" }, 2, "/elsewhere/cli2.py");
+    expect(fuzzy).toContain("edited since (similar line)");
+    expect(fuzzy).toContain("written in `cli.py`");
+    expect(fuzzy).toContain("2 other candidates");
+    expect(originMarkdown({ ...r.origin!, confidence: "moved" }, 0)).toContain("moved here since");
+  });
+
+  it("sends three lines of context each way, nearest next to the line", () => {
+    const doc = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    expect(originContext((i) => doc[i], doc.length, 4)).toEqual({
+      above: ["b", "c", "d"],
+      below: ["f", "g", "h"],
+    });
+    expect(originContext((i) => doc[i], doc.length, 0)).toEqual({
+      above: [],
+      below: ["b", "c", "d"],
+    });
+    expect(originContext((i) => doc[i], doc.length, 7)).toEqual({
+      above: ["e", "f", "g"],
+      below: [],
+    });
   });
 
   it("encodes command arguments as JSON", () => {

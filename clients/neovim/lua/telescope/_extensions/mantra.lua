@@ -1,5 +1,5 @@
 -- Telescope extension (loaded by require("telescope").load_extension("mantra")):
---   :Telescope mantra [query=…]       search, like :MantraFind
+--   :Telescope mantra [query=…]       search, like :MantraFind (one entry per session)
 --   :Telescope mantra sessions [all=true]   the project's sessions, like :MantraSessions
 -- The data comes from the same functions the commands use; only the picker differs.
 local ok, telescope = pcall(require, "telescope")
@@ -40,7 +40,7 @@ local function on_choice(fn)
 end
 
 local function search_picker(opts, query)
-  find.search(query, function(err, hits)
+  find.search(query, function(err, sessions)
     if err then
       return ui.error(err)
     end
@@ -48,7 +48,7 @@ local function search_picker(opts, query)
       .new(opts, {
         prompt_title = "Mantra: " .. query,
         finder = finders.new_table({
-          results = hits,
+          results = sessions,
           entry_maker = function(hit)
             local line = find.format_hit(hit)
             return { value = hit, display = line, ordinal = line }
@@ -56,17 +56,20 @@ local function search_picker(opts, query)
         }),
         sorter = conf.generic_sorter(opts),
         previewer = preview(function(hit)
+          local s = hit.session
           local lines = {
-            hit.title,
-            ("%s #%d · %s · %s"):format(hit.kind, hit.seq, hit.agent, ui.time(hit.time)),
-            hit.session,
-            "",
+            s.title,
+            ("%s · %s · %d %s"):format(s.agent, ui.time(s.ended or s.started), hit.hits, hit.hits == 1 and "hit" or "hits"),
+            s.id,
           }
-          return vim.list_extend(lines, ui.lines(hit.snippet))
+          for _, step in ipairs(hit.steps) do
+            table.insert(lines, "")
+            table.insert(lines, ("#%d %s · %s"):format(step.seq, step.kind, ui.time(step.time)))
+            vim.list_extend(lines, ui.lines(step.snippet))
+          end
+          return lines
         end),
-        attach_mappings = on_choice(function(hit)
-          require("mantra.replay").open(hit.session, { seq = hit.seq })
-        end),
+        attach_mappings = on_choice(find.open),
       })
       :find()
   end)
