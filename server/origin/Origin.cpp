@@ -340,11 +340,13 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
   std::vector<Scored> scored;
   for (auto &h : hits) {
     const bool sameFile = inPaths(h.pathId);
-    const bool aboveSame = fpAbove != 0 && h.above == fpAbove;
-    const bool belowSame = fpBelow != 0 && h.below == fpBelow;
+    // A missing neighbour (the file's first or last line) matches a missing one.
+    const bool aboveSame = h.above == fpAbove;
+    const bool belowSame = h.below == fpBelow;
     const int context = (aboveSame ? 1 : 0) + (belowSame ? 1 : 0);
     // Context counts when a matching neighbour says something (two `}` around a `}` do not).
-    const bool telling = (aboveSame && !aboveTrivial) || (belowSame && !belowTrivial);
+    const bool telling = (aboveSame && fpAbove != 0 && !aboveTrivial) ||
+                         (belowSame && fpBelow != 0 && !belowTrivial);
     Scored s{h, "", 0};
     if (sameFile && context == 2 && (!trivial || telling)) {
       s.confidence = "exact";
@@ -407,10 +409,10 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
               }))
             break;
           const int64_t other = at + (side == 0 ? 1 : -1);
-          const bool both = other >= 0 && other < static_cast<int64_t>(lines.size()) &&
-                            fingerprint(lines[static_cast<size_t>(other)]) ==
-                                (side == 0 ? fpBelow : fpAbove) &&
-                            (side == 0 ? fpBelow : fpAbove) != 0;
+          const bool both =
+              other >= 0 && other < static_cast<int64_t>(lines.size()) &&
+              fingerprint(lines[static_cast<size_t>(other)]) == (side == 0 ? fpBelow : fpAbove) &&
+              (side == 0 ? fpBelow : fpAbove) != 0;
           OriginHit fh = h;
           fh.line = at + 1;
           scored.push_back(Scored{fh, "fuzzy", 0.3 + 0.4 * sim + (both ? 0.1 : 0)});
@@ -490,8 +492,8 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
       ans.reason = "no session wrote this line: its commit " + describeCommit(*blame) +
                    " predates every session in this repository";
     else
-      ans.reason = "no session wrote this line (last changed in commit " + describeCommit(*blame) +
-                   ")";
+      ans.reason =
+          "no session wrote this line (last changed in commit " + describeCommit(*blame) + ")";
   } else if (blame) {
     ans.reason = "no session wrote this line (it is not committed yet)";
   } else {

@@ -143,7 +143,8 @@ Expected<std::vector<OriginHit>> Store::originHits(int64_t fp, const std::vector
       "o.below, e.time FROM origin_lines o JOIN origin_sessions s ON s.id = o.session "
       "JOIN origin_paths p ON p.id = o.path_id LEFT JOIN sessions x ON x.id = s.session_id "
       "LEFT JOIN events e ON e.session_id = s.session_id AND e.seq = o.seq ";
-  static const std::string kAny = std::string(kSelect) + "WHERE o.fp = ?1 ORDER BY e.time DESC LIMIT ?2";
+  static const std::string kAny =
+      std::string(kSelect) + "WHERE o.fp = ?1 ORDER BY e.time DESC LIMIT ?2";
   static const std::string kIn =
       std::string(kSelect) + "WHERE o.fp = ?1 AND o.path_id = ?3 ORDER BY e.time DESC LIMIT ?2";
   std::vector<OriginHit> out;
@@ -183,8 +184,8 @@ Expected<std::vector<OriginHit>> Store::originHits(int64_t fp, const std::vector
 }
 
 Expected<int64_t> Store::originSessionCount(int64_t fp, int cap) {
-  auto *st = db_.cached(
-      "SELECT count(DISTINCT session) FROM (SELECT session FROM origin_lines WHERE fp = ? LIMIT ?)");
+  auto *st = db_.cached("SELECT count(DISTINCT session) FROM (SELECT session FROM origin_lines "
+                        "WHERE fp = ? LIMIT ?)");
   if (!st)
     return db_.lastError("store: origins");
   // Rows, not sessions, are capped: a line written 20 times per session still counts as common.

@@ -426,10 +426,7 @@ local function agent_file()
 end
 
 test(":MantraOrigin on an agent-written line shows its prompt; <CR> replays from that step", function()
-  if not server_has("mantra/origin") then
-    out("      (this server has no mantra/origin: checked by the next test instead)")
-    error("skip", 0)
-  end
+  ok(server_has("mantra/origin"), "the server does not list mantra/origin")
   agent_file()
   vim.cmd("MantraOrigin")
   local origin = require("mantra.origin")
@@ -438,6 +435,9 @@ test(":MantraOrigin on an agent-written line shows its prompt; <CR> replays from
   end, "the origin float")
   local text = table.concat(buf_lines(origin.last().buf), "\n")
   ok(text:find(CLAUDE.title, 1, true), "the prompt is not in the float:\n" .. text)
+  ok(text:find("step #9", 1, true), "the step is not in the float:\n" .. text)
+  ok(text:find("_I'll add the flag to the parser first._", 1, true), "no explanation:\n" .. text)
+  eq(origin.last().result.origin.confidence, "exact", "confidence")
   vim.cmd("MantraOrigin") -- enters the float
   vim.cmd('exe "normal \\<CR>"')
   wait_for(function()

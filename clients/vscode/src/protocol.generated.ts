@@ -167,25 +167,42 @@ export interface InitializeResult {
 }
 
 export interface OriginParams {
+  /** absolute path of the file */
   path: string;
+  /** 1-based line number */
   line: number;
+  /** the line as the editor has it (else read from the disk) */
   text?: string;
+  /** the lines above it, nearest last (up to 3 are used) */
+  above?: string[];
+  /** the lines below it, nearest first (up to 3 are used) */
+  below?: string[];
 }
 
 export interface Origin {
   session: string;
   seq: number;
   prompt: string;
+  explanation?: string;
   agent: string;
   time: string | null;
   path: string;
-  confidence: number;
+  line: number;
+  confidence: "exact" | "moved" | "fuzzy";
+  score: number;
 }
 
 export interface OriginResult {
   origin: Origin | null;
   candidates: Origin[];
   reason?: string;
+  blame?: {
+    commit: string | null;
+    summary?: string;
+    author?: string;
+    time?: string;
+  };
+  ms?: number;
 }
 
 export interface ReindexParams {

@@ -277,23 +277,51 @@ export function commandUri(command: string, args: unknown[]): string {
   return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
+/** What the hover says about how sure the answer is. */
+const CONFIDENCE: Record<Origin["confidence"], string> = {
+  exact: "",
+  moved: " · moved here since",
+  fuzzy: " · edited since (similar line)",
+};
+
 /** The hover for a line an agent wrote. */
-export function originMarkdown(o: Origin, others: number): string {
-  const sure = o.confidence < 0.9 ? ` (likely: ${Math.round(o.confidence * 100)}%)` : "";
+export function originMarkdown(o: Origin, others: number, filePath?: string): string {
   const prompt = truncate(o.prompt.trim(), 600)
     .split("\n")
     .map((l) => `> ${escapeMarkdown(l)}`)
     .join("\n");
   const open = commandUri("mantra.openSession", [o.session, o.seq]);
   const diff = commandUri("mantra.diffStep", [o.session, o.seq, o.path]);
-  return [
-    `**Mantra** · ${escapeMarkdown(o.agent)}${o.time ? ` · ${formatTime(o.time)}` : ""}${sure}`,
+  const where =
+    filePath && o.path !== filePath ? ` · written in \`${o.path.split("/").pop() ?? o.path}\`` : "";
+  const lines = [
+    `**Mantra** · ${escapeMarkdown(o.agent)}${o.time ? ` · ${formatTime(o.time)}` : ""}` +
+      `${CONFIDENCE[o.confidence] ?? ""}${where}`,
     "",
     prompt || "> (no prompt)",
+  ];
+  if (o.explanation?.trim())
+    lines.push("", `_${escapeMarkdown(truncate(o.explanation.trim().split("\n")[0], 200))}_`);
+  lines.push(
     "",
     `[Open session at step ${o.seq}](${open}) · [Diff of step ${o.seq}](${diff})` +
       (others > 0 ? ` · ${others} other candidate${others > 1 ? "s" : ""}` : ""),
-  ].join("\n");
+  );
+  return lines.join("\n");
+}
+
+/** The lines around `line` (0-based) that mantra/origin uses: three above (nearest last) and
+ * three below (nearest first). */
+export function originContext(
+  lineAt: (i: number) => string,
+  lineCount: number,
+  line: number,
+): { above: string[]; below: string[] } {
+  const above: string[] = [];
+  const below: string[] = [];
+  for (let i = Math.max(0, line - 3); i < line; i++) above.push(lineAt(i));
+  for (let i = line + 1; i < Math.min(lineCount, line + 4); i++) below.push(lineAt(i));
+  return { above, below };
 }
 
 export function escapeMarkdown(s: string): string {

@@ -19,6 +19,7 @@ import {
   groupHits,
   highlight,
   hitLabel,
+  originContext,
   originMarkdown,
   relativeTime,
   renderSessionHtml,
@@ -256,9 +257,29 @@ describe("hover", () => {
     expect(md).toContain(
       `[Open session at step 9](${commandUri("mantra.openSession", [r.origin!.session, 9])})`,
     );
-    expect(md).not.toContain("likely");
-    expect(originMarkdown({ ...r.origin!, confidence: 0.5 }, 2)).toContain("(likely: 50%)");
-    expect(originMarkdown({ ...r.origin!, confidence: 0.5 }, 2)).toContain("2 other candidates");
+    expect(md).toContain("_I'll add the flag to the parser first\\._");
+    expect(md).not.toContain("since");
+    const fuzzy = originMarkdown({ ...r.origin!, confidence: "fuzzy" }, 2, "/elsewhere/cli2.py");
+    expect(fuzzy).toContain("edited since (similar line)");
+    expect(fuzzy).toContain("written in `cli.py`");
+    expect(fuzzy).toContain("2 other candidates");
+    expect(originMarkdown({ ...r.origin!, confidence: "moved" }, 0)).toContain("moved here since");
+  });
+
+  it("sends three lines of context each way, nearest next to the line", () => {
+    const doc = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    expect(originContext((i) => doc[i], doc.length, 4)).toEqual({
+      above: ["b", "c", "d"],
+      below: ["f", "g", "h"],
+    });
+    expect(originContext((i) => doc[i], doc.length, 0)).toEqual({
+      above: [],
+      below: ["b", "c", "d"],
+    });
+    expect(originContext((i) => doc[i], doc.length, 7)).toEqual({
+      above: ["e", "f", "g"],
+      below: [],
+    });
   });
 
   it("encodes command arguments as JSON", () => {
