@@ -75,6 +75,11 @@ TEST_CASE("Origin: the lines each change added", "[origin]") {
                                     state(7, "edit", "x = 1\nmystery = 2\nw = 4\nv = 5\n")});
     CHECK(seqLines(rows) == V{{1, 1}, {7, 4}});
   }
+  SECTION("a partial read (no content) changes nothing") {
+    auto rows = origin::addedLines({state(0, "base", "x = 1\n"), state(2, "read", std::nullopt),
+                                    state(3, "edit", "x = 1\ny = 2\n")});
+    CHECK(seqLines(rows) == V{{3, 2}});
+  }
   SECTION("moves and copies carry lines, they do not write them; a deleted file starts over") {
     auto rows = origin::addedLines(
         {state(1, "write", "k = 1\n", "/w/old.py"), state(2, "move", "k = 1\n", "/w/new.py"),
