@@ -381,6 +381,14 @@ TEST_CASE("Origin: a git repository edited by three sessions and by hand", "[ori
     CHECK(r.json()["origin"].is_null());
     CHECK(r.json()["blame"]["commit"].is_string());
     CHECK(runMantra(db + " origin nowhere").exitCode == 2);
+    // The editor's text and neighbours, for a file that is not on disk.
+    r = runMantra(db + " origin --json --text '            return True' --above " +
+                  shellQuote("        if client.connect():") + " --below " +
+                  shellQuote("        time.sleep(2 ** attempt)") + " " +
+                  shellQuote((repo / "src" / "gone.py").string() + ":7"));
+    REQUIRE(r.exitCode == 0);
+    CHECK(r.json()["origin"]["session"] == A);
+    CHECK(r.json()["origin"]["confidence"] == "moved");
   }
 }
 
