@@ -92,14 +92,9 @@ TEST_CASE("Origin: the lines each change added", "[origin]") {
 namespace {
 
 std::string sh(const std::string &cmd) {
-  std::string out;
-  FILE *p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  REQUIRE(::pclose(p) == 0);
+  int status = 0;
+  std::string out = shellOutput(cmd, status);
+  REQUIRE(status == 0);
   return out;
 }
 
