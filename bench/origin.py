@@ -81,9 +81,12 @@ class Tally:
         self.name = name
         self.asked = self.right = self.answered = 0
         self.wrong = []
+        self.missed = []  # asked, no answer
 
     def add(self, result, is_right, example):
         self.asked += 1
+        if not result.get("origin") and len(self.missed) < 8:
+            self.missed.append(f"{example} — {result.get('reason')}")
         if result.get("origin"):
             self.answered += 1
             if is_right(result["origin"]):
@@ -308,6 +311,11 @@ def main():
             print(f"\nexamples of wrong answers ({t.name}):")
             for w in t.wrong:
                 print("  " + w)
+    for t in tallies:
+        if t.missed:
+            print(f"\nexamples of lines left unanswered ({t.name}):")
+            for m in t.missed:
+                print("  " + m)
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump(out, f, indent=2)

@@ -37,7 +37,7 @@ Usage:
   mantra diff     [--json] SESSION SEQ [PATH] | SESSION --from A --to B [PATH]
                   the unified diff a step (or a range of steps) made
   mantra verify   [--json]                 the timeline's self-check: reads vs reconstruction
-  mantra origin   [--json] [--text LINE] PATH:LINE
+  mantra origin   [--json] [--text LINE [--above L]... [--below L]...] PATH:LINE
                   the session, step and prompt that wrote a line of code
   mantra search   [--json] [--limit N] [--by-event] QUERY...
                   sessions best first, with their best-matching steps; --by-event: one line

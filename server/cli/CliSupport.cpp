@@ -11,7 +11,7 @@ using nlohmann::json;
 // Options taking a value; everything else starting with -- is a flag.
 const std::set<std::string> kValued = {
     "--db", "--agent",  "--project",        "--limit",           "--from",
-    "--to", "--config", "--redact-pattern", "--internal-domain", "--allow", "--kind", "--text"};
+    "--to", "--config", "--redact-pattern", "--internal-domain", "--allow", "--kind", "--text", "--above", "--below"};
 
 const std::set<std::string> kFlags = {"--json", "--all", "--full",    "--dry-run", "--rescan",
                                       "--help", "-h",    "--version", "--by-event"};

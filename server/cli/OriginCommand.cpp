@@ -82,6 +82,10 @@ int cmdOrigin(const Args &a) {
   q.line = line;
   if (auto t = a.options.find("--text"); t != a.options.end() && !t->second.empty())
     q.text = t->second.back();
+  if (auto t = a.options.find("--above"); t != a.options.end())
+    q.above = t->second;
+  if (auto t = a.options.find("--below"); t != a.options.end())
+    q.below = t->second;
   origin::Finder finder;
   const auto t0 = std::chrono::steady_clock::now();
   auto ans = finder.find(**store, q, *redactor);

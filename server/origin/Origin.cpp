@@ -21,6 +21,9 @@ namespace {
 // How many stored lines one fingerprint lookup reads: enough for every session that wrote a rare
 // line; a common one is judged by its context among the newest of them.
 constexpr int kHitLimit = 200;
+// At most this many rows of one line in one file are read, and this many candidates judged.
+constexpr int kSameFileLimit = 2000;
+constexpr size_t kMaxCandidates = 64;
 // More sessions than this wrote a line: it is common.
 constexpr int kCommonSessions = 3;
 // A line must be this long (without whitespace) to be recognized without its context.
@@ -111,7 +114,8 @@ bool isUnder(const std::string &path, const std::string &dirWithSlash) {
 
 // A candidate while the query is judged.
 struct Scored {
-  OriginHit hit;
+  OriginRow row;
+  OriginStep step; // filled in once the row is a candidate
   std::string confidence;
   double score = 0;
 };
@@ -180,7 +184,10 @@ std::vector<OriginLineRow> addedLines(const std::vector<FileStateRow> &states) {
       continue;
     }
     if (!r.content) {
-      prevKnown = false;
+      // A read that did not show the whole file (a partial read) tells nothing new; any other
+      // state without content leaves the file unknown from here.
+      if (r.op != "read")
+        prevKnown = false;
       continue;
     }
     const auto lines = splitLines(*r.content);
@@ -309,115 +316,133 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
   auto pathIds = store.originPathIds(q.path, suffix);
   if (!pathIds)
     return pathIds.error();
-  std::vector<OriginHit> hits;
-  if (!pathIds->empty()) {
-    auto same = store.originHits(fp, *pathIds, kHitLimit);
-    if (!same)
-      return same.error();
-    hits = std::move(*same);
-  }
-  {
-    auto any = store.originHits(fp, {}, kHitLimit);
-    if (!any)
-      return any.error();
-    std::set<std::tuple<std::string, int64_t, int64_t, int64_t>> seen;
-    for (const auto &h : hits)
-      seen.emplace(h.sessionId, h.seq, h.pathId, h.line);
-    for (auto &h : *any)
-      if (seen.emplace(h.sessionId, h.seq, h.pathId, h.line).second)
-        hits.push_back(std::move(h));
-  }
-  auto writers = store.originSessionCount(fp, kCommonSessions + 1);
-  if (!writers)
-    return writers.error();
-  const bool trivial = isTrivial(text);
-  const bool distinctive =
-      !trivial && normalize(text).size() >= kDistinctiveLength && *writers <= kCommonSessions;
   auto inPaths = [&](int64_t id) {
     return std::find(pathIds->begin(), pathIds->end(), id) != pathIds->end();
   };
+  // Who else wrote this line: enough rows to tell a rare line from a common one. A common line is
+  // only ever the answer in its own file (with its context), so then only those rows are read.
+  auto anywhere = store.originRows(fp, std::nullopt, kHitLimit);
+  if (!anywhere)
+    return anywhere.error();
+  std::set<int64_t> writerSet;
+  for (const auto &r : *anywhere)
+    writerSet.insert(r.session);
+  const auto writers = static_cast<int64_t>(writerSet.size());
+  const bool common = writers > kCommonSessions;
+  std::vector<OriginRow> rows;
+  for (int64_t id : *pathIds) {
+    auto same = store.originRows(fp, id, kSameFileLimit);
+    if (!same)
+      return same.error();
+    rows.insert(rows.end(), same->begin(), same->end());
+  }
+  if (!common)
+    for (const auto &r : *anywhere)
+      if (!inPaths(r.pathId))
+        rows.push_back(r);
 
+  const bool trivial = isTrivial(text);
+  const size_t length = normalize(text).size();
+  const bool distinctive = !trivial && length >= kDistinctiveLength && !common;
   std::vector<Scored> scored;
-  for (auto &h : hits) {
-    const bool sameFile = inPaths(h.pathId);
-    const bool aboveSame = fpAbove != 0 && h.above == fpAbove;
-    const bool belowSame = fpBelow != 0 && h.below == fpBelow;
+  for (const auto &r : rows) {
+    const bool sameFile = inPaths(r.pathId);
+    // A missing neighbour (the file's first or last line) matches a missing one in the same
+    // file; elsewhere only real neighbours count.
+    const bool aboveSame = r.above == fpAbove && (sameFile || fpAbove != 0);
+    const bool belowSame = r.below == fpBelow && (sameFile || fpBelow != 0);
     const int context = (aboveSame ? 1 : 0) + (belowSame ? 1 : 0);
-    // Context counts when a matching neighbour says something (two `}` around a `}` do not).
-    const bool telling = (aboveSame && !aboveTrivial) || (belowSame && !belowTrivial);
-    Scored s{h, "", 0};
+    // Context tells when a matching neighbour says something (two `}` around a `}` do not).
+    const bool telling = (aboveSame && fpAbove != 0 && !aboveTrivial) ||
+                         (belowSame && fpBelow != 0 && !belowTrivial);
+    Scored sc{r, {}, "", 0};
     if (sameFile && context == 2 && (!trivial || telling)) {
-      s.confidence = "exact";
-      s.score = 0.97;
+      sc.confidence = "exact";
+      sc.score = 0.97;
     } else if (sameFile && context == 1 && !trivial && (telling || distinctive)) {
-      s.confidence = "exact";
-      s.score = 0.9;
+      sc.confidence = "exact";
+      sc.score = 0.9;
     } else if (sameFile && distinctive) {
-      s.confidence = "moved";
-      s.score = 0.75;
-    } else if (!sameFile && !trivial && telling && (context == 2 || distinctive)) {
-      s.confidence = "moved";
-      s.score = context == 2 ? 0.8 : 0.7;
-    } else if (!sameFile && distinctive && *writers == 1 &&
-               normalize(text).size() >= kDistinctiveAlone) {
+      sc.confidence = "moved";
+      sc.score = 0.75;
+    } else if (!sameFile && !trivial && !common && telling && (context == 2 || distinctive)) {
+      sc.confidence = "moved";
+      sc.score = context == 2 ? 0.8 : 0.7;
+    } else if (!sameFile && distinctive && writers == 1 && length >= kDistinctiveAlone) {
       // Alone in another file, only a long line one session wrote counts (boilerplate such as
       // `if __name__ == "__main__":` is short enough to be written twice independently).
-      s.confidence = "moved";
-      s.score = 0.5;
+      sc.confidence = "moved";
+      sc.score = 0.5;
     } else {
       continue;
     }
-    scored.push_back(std::move(s));
+    scored.push_back(std::move(sc));
   }
 
   // Fuzzy: the line was edited since; a step wrote its neighbours around a similar line.
   if (scored.empty() && !pathIds->empty() && !trivial) {
     const std::string want = normalize(text);
-    std::set<std::tuple<std::string, int64_t, int64_t>> tried;
+    std::set<std::tuple<int64_t, int64_t, int64_t>> tried;
     for (int side = 0; side < 2; ++side) {
       const int64_t nb = side == 0 ? fpAbove : fpBelow;
       if (nb == 0 || (side == 0 ? aboveTrivial : belowTrivial))
         continue;
-      auto around = store.originHits(nb, *pathIds, 20);
-      if (!around)
-        return around.error();
-      for (const auto &h : *around) {
-        if (h.line == 0 || tried.size() >= 8 || !tried.emplace(h.sessionId, h.seq, h.pathId).second)
-          continue;
-        auto states = store.fileStates(h.sessionId, h.path, true);
-        if (!states)
-          return states.error();
-        for (const auto &st : *states) {
-          if (st.seq != h.seq || !st.content)
+      for (int64_t id : *pathIds) {
+        auto around = store.originRows(nb, id, 20);
+        if (!around)
+          return around.error();
+        for (const auto &r : *around) {
+          if (r.line == 0 || tried.size() >= 8 || !tried.emplace(r.session, r.seq, r.pathId).second)
             continue;
-          const auto lines = splitLines(*st.content);
-          const int64_t at = h.line - 1 + (side == 0 ? 1 : -1); // 0-based: the line in between
+          auto step = store.originStep(r);
+          if (!step)
+            return step.error();
+          auto content = store.fileStateContent(step->sessionId, r.seq, step->path);
+          if (!content)
+            return content.error();
+          if (!*content)
+            continue;
+          const auto lines = splitLines(**content);
+          const int64_t at = r.line - 1 + (side == 0 ? 1 : -1); // 0-based: the line in between
           if (at < 0 || at >= static_cast<int64_t>(lines.size()))
-            break;
+            continue;
           const std::string_view between = lines[static_cast<size_t>(at)];
           const double sim = similarity(want, normalize(between));
           if (sim < kFuzzySimilarity || sim >= 1)
-            break;
-          // The line in between must be one a session wrote (not one it found there).
-          auto wrote = store.originHits(fingerprint(between), {h.pathId}, kHitLimit);
+            continue;
+          // The line in between must be one the session wrote (not one it found there).
+          auto wrote = store.originRows(fingerprint(between), r.pathId, kSameFileLimit);
           if (!wrote)
             return wrote.error();
-          if (std::none_of(wrote->begin(), wrote->end(), [&](const OriginHit &w) {
-                return w.sessionId == h.sessionId && w.seq <= h.seq;
+          if (std::none_of(wrote->begin(), wrote->end(), [&](const OriginRow &w) {
+                return w.session == r.session && w.seq <= r.seq;
               }))
-            break;
+            continue;
+          const int64_t otherFp = side == 0 ? fpBelow : fpAbove;
           const int64_t other = at + (side == 0 ? 1 : -1);
-          const bool both = other >= 0 && other < static_cast<int64_t>(lines.size()) &&
-                            fingerprint(lines[static_cast<size_t>(other)]) ==
-                                (side == 0 ? fpBelow : fpAbove) &&
-                            (side == 0 ? fpBelow : fpAbove) != 0;
-          OriginHit fh = h;
-          fh.line = at + 1;
-          scored.push_back(Scored{fh, "fuzzy", 0.3 + 0.4 * sim + (both ? 0.1 : 0)});
-          break;
+          const bool both = otherFp != 0 && other >= 0 &&
+                            other < static_cast<int64_t>(lines.size()) &&
+                            fingerprint(lines[static_cast<size_t>(other)]) == otherFp;
+          OriginRow fr = r;
+          fr.line = at + 1;
+          scored.push_back(Scored{fr, *step, "fuzzy", 0.3 + 0.4 * sim + (both ? 0.1 : 0)});
         }
       }
     }
+  }
+  // The facts of each candidate's step (the fuzzy ones have theirs).
+  if (scored.size() > kMaxCandidates) {
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const Scored &x, const Scored &y) { return x.score > y.score; });
+    scored.resize(kMaxCandidates);
+  }
+  for (auto &sc : scored) {
+    if (!sc.step.sessionId.empty())
+      continue;
+    auto step = store.originStep(sc.row);
+    if (!step)
+      return step.error();
+    sc.step = std::move(*step);
   }
 
   // git: a step after the commit that holds the line did not write it.
@@ -425,7 +450,7 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
   if (blame && !blame->commit.empty()) {
     std::vector<Scored> kept;
     for (auto &s : scored) {
-      if (s.hit.time && *s.hit.time > blame->timeMs + kCommitSlackMs)
+      if (s.step.time && *s.step.time > blame->timeMs + kCommitSlackMs)
         late.push_back(std::move(s));
       else
         kept.push_back(std::move(s));
@@ -433,28 +458,28 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
     scored = std::move(kept);
   }
   auto better = [&](const Scored &x, const Scored &y) {
-    const double bx = x.score + (blame && isUnder(x.hit.project, blame->workdir) ? 0.02 : 0);
-    const double by = y.score + (blame && isUnder(y.hit.project, blame->workdir) ? 0.02 : 0);
+    const double bx = x.score + (blame && isUnder(x.step.project, blame->workdir) ? 0.02 : 0);
+    const double by = y.score + (blame && isUnder(y.step.project, blame->workdir) ? 0.02 : 0);
     if (bx != by)
       return bx > by;
-    if (x.hit.time.value_or(0) != y.hit.time.value_or(0))
-      return x.hit.time.value_or(0) > y.hit.time.value_or(0);
-    return std::abs(x.hit.line - q.line) < std::abs(y.hit.line - q.line);
+    if (x.step.time.value_or(0) != y.step.time.value_or(0))
+      return x.step.time.value_or(0) > y.step.time.value_or(0);
+    return std::abs(x.row.line - q.line) < std::abs(y.row.line - q.line);
   };
   std::stable_sort(scored.begin(), scored.end(), better);
   std::stable_sort(late.begin(), late.end(), better);
 
   auto toOrigin = [&](const Scored &s) -> Expected<Origin> {
     Origin o;
-    o.session = s.hit.sessionId;
-    o.seq = s.hit.seq;
-    o.agent = s.hit.agent;
-    o.time = s.hit.time;
-    o.path = s.hit.path;
-    o.line = s.hit.line;
+    o.session = s.step.sessionId;
+    o.seq = s.row.seq;
+    o.agent = s.step.agent;
+    o.time = s.step.time;
+    o.path = s.step.path;
+    o.line = s.row.line;
     o.confidence = s.confidence;
     o.score = s.score;
-    auto p = store.promptFor(s.hit.sessionId, s.hit.seq);
+    auto p = store.promptFor(s.step.sessionId, s.row.seq);
     if (!p)
       return p.error();
     o.prompt = std::move(p->first);
@@ -477,11 +502,10 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
   if (!late.empty()) {
     ans.reason = "the line was committed in " + describeCommit(*blame) +
                  ", before the sessions that wrote it";
-  } else if (!hits.empty()) {
-    ans.reason = *writers > kCommonSessions
-                     ? "a common line (written in more than " + std::to_string(kCommonSessions) +
-                           " sessions) whose neighbours match none of them"
-                     : "written in other places, but too short or common to tell which";
+  } else if (!anywhere->empty()) {
+    ans.reason = common ? "a common line (written in more than " + std::to_string(kCommonSessions) +
+                              " sessions) whose neighbours match none of them"
+                        : "written in other places, but too short or common to tell which";
   } else if (blame && !blame->commit.empty()) {
     auto first = store.earliestSessionIn(blame->workdir.substr(0, blame->workdir.size() - 1));
     if (!first)
@@ -490,8 +514,8 @@ Expected<Answer> Finder::find(Store &store, const Query &q, const Redactor &reda
       ans.reason = "no session wrote this line: its commit " + describeCommit(*blame) +
                    " predates every session in this repository";
     else
-      ans.reason = "no session wrote this line (last changed in commit " + describeCommit(*blame) +
-                   ")";
+      ans.reason =
+          "no session wrote this line (last changed in commit " + describeCommit(*blame) + ")";
   } else if (blame) {
     ans.reason = "no session wrote this line (it is not committed yet)";
   } else {

@@ -120,7 +120,8 @@ UPDATE sources SET head_hash = 'schema-2';
 )sql",
     // 3: line origins — every non-blank line a step added to a file, by the fingerprint of its
     // text without whitespace and of its nearest non-blank neighbours (origin/Origin.h). Paths
-    // and sessions are interned (explicit integer keys, which VACUUM keeps). The sessions
+    // and sessions are interned (explicit integer keys, which VACUUM keeps); the lines are
+    // clustered by fingerprint then path, so a lookup reads one contiguous range. The sessions
     // indexed before this version are listed in origin_pending: the next index run computes
     // their lines from the stored file states, without reading the agents' files again.
     R"sql(
@@ -133,10 +134,10 @@ CREATE TABLE origin_lines(
   seq INTEGER NOT NULL,
   line INTEGER NOT NULL,
   above INTEGER NOT NULL,
-  below INTEGER NOT NULL
-);
-CREATE INDEX origin_lines_fp ON origin_lines(fp, path_id);
-CREATE INDEX origin_lines_session ON origin_lines(session, path_id, seq);
+  below INTEGER NOT NULL,
+  PRIMARY KEY(fp, path_id, session, seq, line)
+) WITHOUT ROWID;
+CREATE INDEX origin_lines_session ON origin_lines(session);
 CREATE TABLE origin_pending(session_id TEXT PRIMARY KEY) WITHOUT ROWID;
 INSERT INTO origin_pending SELECT DISTINCT session_id FROM file_states;
 )sql",

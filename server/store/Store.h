@@ -92,11 +92,15 @@ struct OriginLineRow {
   int64_t fp = 0, above = 0, below = 0;
 };
 
-// A stored origin line with the facts of the step and session that wrote it.
-struct OriginHit {
+// A stored origin line: who wrote it (interned session and path ids) and its neighbours.
+struct OriginRow {
+  int64_t session = 0, seq = 0, pathId = 0, line = 0, above = 0, below = 0;
+};
+
+// The facts of the step that wrote an origin line.
+struct OriginStep {
   std::string sessionId, agent, project, path;
-  int64_t pathId = 0, seq = 0, line = 0, fp = 0, above = 0, below = 0;
-  std::optional<int64_t> time; // the step's
+  std::optional<int64_t> time;
 };
 
 // Self-check counts for one agent (`mantra verify`).
@@ -179,16 +183,18 @@ public:
   // The interned ids of `path`, and of every stored path ending in "/" + `suffix` (a clone of the
   // same repository somewhere else) when `suffix` is not empty.
   Expected<std::vector<int64_t>> originPathIds(const std::string &path, const std::string &suffix);
-  // Lines with fingerprint `fp` (in the given paths, or anywhere when `pathIds` is empty), at
-  // most `limit`, newest step first.
-  Expected<std::vector<OriginHit>> originHits(int64_t fp, const std::vector<int64_t> &pathIds,
-                                              int limit);
-  // How many sessions wrote a line with fingerprint `fp`, counting up to `cap`.
-  Expected<int64_t> originSessionCount(int64_t fp, int cap);
+  // Lines with fingerprint `fp` in the path `pathId` (or anywhere when nullopt), at most `limit`.
+  Expected<std::vector<OriginRow>> originRows(int64_t fp, std::optional<int64_t> pathId, int limit);
+  // The session, agent, project, step time and path behind an origin row.
+  Expected<OriginStep> originStep(const OriginRow &row);
+  // The content of `path` after step `seq` of a session, when that step stored one.
+  Expected<std::optional<std::string>> fileStateContent(const std::string &sessionId, int64_t seq,
+                                                        const std::string &path);
   // The nearest user prompt before `seq` in the session, and the assistant's words about the
   // step: its last text between that prompt and the step, else its first after the step (before
   // the next prompt). Empty strings when there are none.
-  Expected<std::pair<std::string, std::string>> promptFor(const std::string &sessionId, int64_t seq);
+  Expected<std::pair<std::string, std::string>> promptFor(const std::string &sessionId,
+                                                          int64_t seq);
   // The start of the earliest session whose folder is `folder` or inside it.
   Expected<std::optional<int64_t>> earliestSessionIn(const std::string &folder);
 

@@ -195,6 +195,23 @@ Expected<std::optional<std::string>> Store::blob(const std::string &hash) {
   return out;
 }
 
+Expected<std::optional<std::string>> Store::fileStateContent(const std::string &sessionId,
+                                                             int64_t seq, const std::string &path) {
+  auto *st = db_.cached("SELECT b.data FROM file_states f JOIN blobs b ON b.hash = f.blob "
+                        "WHERE f.session_id = ? AND f.path = ? AND f.seq = ? LIMIT 1");
+  if (!st)
+    return db_.lastError("store: file states");
+  st->bind(1, sessionId).bind(2, path).bind(3, seq);
+  std::optional<std::string> out;
+  if (st->step())
+    out = decompress(st->bytes(0));
+  const bool failed = st->failed();
+  st->reset();
+  if (failed)
+    return db_.lastError("store: file states");
+  return out;
+}
+
 Expected<std::vector<VerifyStats>> Store::verifyStats() {
   auto st = db_.prepare(
       "SELECT s.agent, count(DISTINCT f.session_id), count(DISTINCT f.session_id || f.path), "

@@ -4,6 +4,7 @@
 #include "store/Store.h"
 
 #include <algorithm>
+#include <array>
 
 namespace mantra {
 
@@ -41,26 +42,30 @@ Status Store::replaceOriginLines(const std::string &sessionId,
                         "INSERT INTO origin_sessions(session_id) VALUES (?)", sessionId);
   if (!session)
     return session.error();
-  // One row at a time, as replaceFileStates does.
-  auto *old = db_.cached("SELECT rowid FROM origin_lines WHERE session = ?");
+  // One row at a time, as replaceFileStates does (by primary key: the table has no rowid).
+  auto *old = db_.cached("SELECT fp, path_id, seq, line FROM origin_lines WHERE session = ?");
   if (!old)
     return db_.lastError("store: origins");
   old->bind(1, *session);
-  std::vector<int64_t> ids;
+  std::vector<std::array<int64_t, 4>> keys;
   while (old->step())
-    ids.push_back(old->int64(0));
+    keys.push_back({old->int64(0), old->int64(1), old->int64(2), old->int64(3)});
   if (old->failed())
     return db_.lastError("store: origins");
   old->reset();
-  auto *del = db_.cached("DELETE FROM origin_lines WHERE rowid = ?");
+  auto *del = db_.cached("DELETE FROM origin_lines WHERE fp = ? AND path_id = ? AND session = ? "
+                         "AND seq = ? AND line = ?");
   if (!del)
     return db_.lastError("store: origins");
-  for (int64_t id : ids)
-    if (auto st = del->bind(1, id).run(); !st)
+  for (const auto &k : keys)
+    if (auto st =
+            del->bind(1, k[0]).bind(2, k[1]).bind(3, *session).bind(4, k[2]).bind(5, k[3]).run();
+        !st)
       return st;
 
-  auto *ins = db_.cached("INSERT INTO origin_lines(fp, path_id, session, seq, line, above, below) "
-                         "VALUES (?,?,?,?,?,?,?)");
+  auto *ins = db_.cached(
+      "INSERT OR IGNORE INTO origin_lines(fp, path_id, session, seq, line, above, below) "
+      "VALUES (?,?,?,?,?,?,?)");
   if (!ins)
     return db_.lastError("store: origins");
   std::string lastPath;
@@ -136,67 +141,49 @@ Expected<std::vector<int64_t>> Store::originPathIds(const std::string &path,
   return out;
 }
 
-Expected<std::vector<OriginHit>> Store::originHits(int64_t fp, const std::vector<int64_t> &pathIds,
+Expected<std::vector<OriginRow>> Store::originRows(int64_t fp, std::optional<int64_t> pathId,
                                                    int limit) {
-  static const char *kSelect =
-      "SELECT s.session_id, x.agent, x.project, p.path, o.path_id, o.seq, o.line, o.fp, o.above, "
-      "o.below, e.time FROM origin_lines o JOIN origin_sessions s ON s.id = o.session "
-      "JOIN origin_paths p ON p.id = o.path_id LEFT JOIN sessions x ON x.id = s.session_id "
-      "LEFT JOIN events e ON e.session_id = s.session_id AND e.seq = o.seq ";
-  static const std::string kAny = std::string(kSelect) + "WHERE o.fp = ?1 ORDER BY e.time DESC LIMIT ?2";
-  static const std::string kIn =
-      std::string(kSelect) + "WHERE o.fp = ?1 AND o.path_id = ?3 ORDER BY e.time DESC LIMIT ?2";
-  std::vector<OriginHit> out;
-  auto read = [&](sql::Stmt &st) {
-    while (st.step()) {
-      OriginHit h;
-      h.sessionId = st.text(0);
-      h.agent = st.text(1);
-      h.project = st.text(2);
-      h.path = st.text(3);
-      h.pathId = st.int64(4);
-      h.seq = st.int64(5);
-      h.line = st.int64(6);
-      h.fp = st.int64(7);
-      h.above = st.int64(8);
-      h.below = st.int64(9);
-      h.time = st.optInt64(10);
-      out.push_back(std::move(h));
-    }
-    const bool failed = st.failed();
-    st.reset();
-    return !failed;
-  };
-  if (pathIds.empty()) {
-    auto *st = db_.cached(kAny.c_str());
-    if (!st || !read(st->bind(1, fp).bind(2, limit)))
-      return db_.lastError("store: origins");
-    return out;
-  }
-  auto *st = db_.cached(kIn.c_str());
+  auto *st = pathId ? db_.cached("SELECT session, seq, path_id, line, above, below FROM "
+                                 "origin_lines WHERE fp = ?1 AND path_id = ?3 LIMIT ?2")
+                    : db_.cached("SELECT session, seq, path_id, line, above, below FROM "
+                                 "origin_lines WHERE fp = ?1 LIMIT ?2");
   if (!st)
     return db_.lastError("store: origins");
-  for (int64_t id : pathIds)
-    if (!read(st->bind(1, fp).bind(2, limit).bind(3, id)))
-      return db_.lastError("store: origins");
-  return out;
-}
-
-Expected<int64_t> Store::originSessionCount(int64_t fp, int cap) {
-  auto *st = db_.cached(
-      "SELECT count(DISTINCT session) FROM (SELECT session FROM origin_lines WHERE fp = ? LIMIT ?)");
-  if (!st)
-    return db_.lastError("store: origins");
-  // Rows, not sessions, are capped: a line written 20 times per session still counts as common.
-  st->bind(1, fp).bind(2, static_cast<int64_t>(cap) * 4);
-  int64_t n = 0;
-  if (st->step())
-    n = st->int64(0);
+  st->bind(1, fp).bind(2, static_cast<int64_t>(limit));
+  if (pathId)
+    st->bind(3, *pathId);
+  std::vector<OriginRow> out;
+  while (st->step())
+    out.push_back(OriginRow{st->int64(0), st->int64(1), st->int64(2), st->int64(3), st->int64(4),
+                            st->int64(5)});
   const bool failed = st->failed();
   st->reset();
   if (failed)
     return db_.lastError("store: origins");
-  return std::min<int64_t>(n, cap);
+  return out;
+}
+
+Expected<OriginStep> Store::originStep(const OriginRow &row) {
+  auto *st = db_.cached(
+      "SELECT s.session_id, x.agent, x.project, (SELECT path FROM origin_paths WHERE id = ?3), "
+      "(SELECT time FROM events WHERE session_id = s.session_id AND seq = ?2) "
+      "FROM origin_sessions s LEFT JOIN sessions x ON x.id = s.session_id WHERE s.id = ?1");
+  if (!st)
+    return db_.lastError("store: origins");
+  st->bind(1, row.session).bind(2, row.seq).bind(3, row.pathId);
+  OriginStep out;
+  if (st->step()) {
+    out.sessionId = st->text(0);
+    out.agent = st->text(1);
+    out.project = st->text(2);
+    out.path = st->text(3);
+    out.time = st->optInt64(4);
+  }
+  const bool failed = st->failed();
+  st->reset();
+  if (failed)
+    return db_.lastError("store: origins");
+  return out;
 }
 
 Expected<std::pair<std::string, std::string>> Store::promptFor(const std::string &sessionId,

@@ -134,7 +134,8 @@ TEST_CASE("rpc: every specified method is served, in the CLI's shapes", "[rpc]")
     CHECK(std::find(methods.begin(), methods.end(), served) != methods.end());
   for (const auto &entry : fs::directory_iterator(protocolDir() / "schema")) {
     const std::string name = entry.path().filename().string();
-    if (name.find(".params.schema.json") == std::string::npos || name == "cancelRequest.params.schema.json")
+    if (name.find(".params.schema.json") == std::string::npos ||
+        name == "cancelRequest.params.schema.json")
       continue;
     const std::string method = "mantra/" + name.substr(0, name.find('.'));
     if (method == "mantra/initialize" || method == "mantra/indexProgress" ||

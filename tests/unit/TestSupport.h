@@ -95,6 +95,24 @@ inline RunResult runMantra(const std::string &args, const std::string &env = "")
   return r;
 }
 
+// Runs `cmd` with /bin/sh; returns its stdout, and its exit status in `status` (-1 when it could
+// not run).
+inline std::string shellOutput(const std::string &cmd, int &status) {
+  std::string out;
+  FILE *p = ::popen(cmd.c_str(), "r");
+  if (!p) {
+    status = -1;
+    return out;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
+    out.append(buf, n);
+  const int rc = ::pclose(p);
+  status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
 inline std::string shellQuote(const std::string &s) {
   std::string out = "'";
   for (char c : s) {

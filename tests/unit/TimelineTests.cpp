@@ -18,14 +18,9 @@ using nlohmann::json;
 namespace {
 
 std::string run(const std::string &cmd) {
-  std::string out;
-  FILE *p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  REQUIRE(::pclose(p) == 0);
+  int status = 0;
+  std::string out = shellOutput(cmd, status);
+  REQUIRE(status == 0);
   return out;
 }
 

@@ -13,16 +13,35 @@ local function valid_win(w)
   return w and vim.api.nvim_win_is_valid(w)
 end
 
-local function float_lines(o, r)
+local CONFIDENCE = {
+  exact = "",
+  moved = " · moved here since",
+  fuzzy = " · edited since (similar line)",
+}
+
+local function float_lines(o, r, file)
   local lines = {
-    ("**Prompt** · %s · %s · step #%d"):format(o.agent, ui.time(o.time ~= vim.NIL and o.time or nil), o.seq),
+    ("**Prompt** · %s · %s · step #%d%s"):format(
+      o.agent,
+      ui.time(o.time ~= vim.NIL and o.time or nil),
+      o.seq,
+      CONFIDENCE[o.confidence] or ""
+    ),
     "",
   }
   for _, l in ipairs(ui.lines(o.prompt)) do
     table.insert(lines, "> " .. l)
   end
+  if type(o.explanation) == "string" and o.explanation ~= "" then
+    table.insert(lines, "")
+    table.insert(lines, "_" .. ui.lines(o.explanation)[1] .. "_")
+  end
   table.insert(lines, "")
-  table.insert(lines, ("`%s` · confidence %d%%"):format(o.session, math.floor((o.confidence or 0) * 100 + 0.5)))
+  local where = ""
+  if file and o.path ~= file then
+    where = (" · written in `%s`"):format(vim.fn.fnamemodify(o.path, ":t"))
+  end
+  table.insert(lines, ("`%s`%s"):format(o.session, where))
   if r.candidates and #r.candidates > 0 then
     table.insert(lines, ("%d other candidate%s"):format(#r.candidates, #r.candidates > 1 and "s" or ""))
   end
@@ -30,9 +49,9 @@ local function float_lines(o, r)
   return lines
 end
 
-local function show(r)
+local function show(r, file)
   local o = r.origin
-  local buf, win = ui.float(float_lines(o, r), {
+  local buf, win = ui.float(float_lines(o, r, file), {
     focus_id = "mantra_origin",
     focus = false, -- entering it is M.origin's choice (never on CursorHold)
     border = "rounded",
@@ -69,10 +88,14 @@ function M.origin(opts)
     return
   end
   local row = vim.api.nvim_win_get_cursor(0)[1]
+  local path = vim.fn.fnamemodify(name, ":p")
+  -- The line and three lines each way from the buffer (unsaved changes included).
   local params = {
-    path = vim.fn.fnamemodify(name, ":p"),
+    path = path,
     line = row,
     text = vim.api.nvim_buf_get_lines(buf, row - 1, row, false)[1],
+    above = vim.api.nvim_buf_get_lines(buf, math.max(0, row - 4), row - 1, false),
+    below = vim.api.nvim_buf_get_lines(buf, row, row + 3, false),
   }
   rpc.request("mantra/origin", params, function(err, r)
     if err then
@@ -84,7 +107,7 @@ function M.origin(opts)
     if not r.origin or r.origin == vim.NIL then
       return not opts.silent and ui.notify(r.reason or "no session wrote this line")
     end
-    show(r)
+    show(r, path)
   end)
 end
 

@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { errorCode, errorMessage, isCancelled } from "../client";
 import { Ctx } from "../ctx";
 import * as proto from "../protocol";
-import { originMarkdown } from "../render";
+import { originContext, originMarkdown } from "../render";
 
 const CACHE_LINES = 500;
 
@@ -54,7 +54,12 @@ export class OriginHover implements vscode.HoverProvider {
       try {
         r = await this.ctx.client.request(
           proto.origin,
-          { path: doc.uri.fsPath, line: pos.line + 1, text: doc.lineAt(pos.line).text },
+          {
+            path: doc.uri.fsPath,
+            line: pos.line + 1,
+            text: doc.lineAt(pos.line).text,
+            ...originContext((i) => doc.lineAt(i).text, doc.lineCount, pos.line),
+          },
           token,
         );
       } catch (e) {
@@ -74,7 +79,9 @@ export class OriginHover implements vscode.HoverProvider {
       entry.lines.set(pos.line, r ?? null);
     }
     if (!r || !r.origin || token.isCancellationRequested) return undefined;
-    const md = new vscode.MarkdownString(originMarkdown(r.origin, r.candidates.length));
+    const md = new vscode.MarkdownString(
+      originMarkdown(r.origin, r.candidates.length, doc.uri.fsPath),
+    );
     md.isTrusted = { enabledCommands: ["mantra.openSession", "mantra.diffStep"] };
     return new vscode.Hover(md, doc.lineAt(pos.line).range);
   }
