@@ -212,7 +212,7 @@ TEST_CASE("Claude: a corrupt line is reported with its number and the rest is re
   CHECK(c.texts(EventKind::User) == std::vector<std::string>{"first prompt", "second prompt"});
 }
 
-TEST_CASE("Claude: unknown record types are kept raw and counted; bookkeeping is not a step",
+TEST_CASE("Claude: unknown record types are kept raw and counted — bookkeeping is not a step",
           "[claude]") {
   Collect c = parseLines({
       R"({"type":"user","sessionId":"s1","uuid":"u1","message":{"role":"user","content":"hi"}})",
@@ -326,7 +326,7 @@ TEST_CASE("Claude: discovery roots honour CLAUDE_CONFIG_DIR", "[claude]") {
   CHECK(a.claims("/x/s.json", "") == 0);
 }
 
-TEST_CASE("Claude: every sample from other viewers parses; prompts in file order", "[claude]") {
+TEST_CASE("Claude: every sample from other viewers parses — prompts in file order", "[claude]") {
   const fs::path dir = sharedReal("claude");
   if (dir.empty()) {
     WARN("../shared/fixtures/real/claude not present: skipping the other viewers' samples");
@@ -456,7 +456,7 @@ TEST_CASE("Claude 1.0: MultiEdit and results without originalFile replay to EXPE
   CHECK(diff.find("\n@@ -17,6 +17,8 @@\n") != std::string::npos);
 }
 
-TEST_CASE("Claude: the recorded result wins over the request; partial and numbered reads",
+TEST_CASE("Claude: the recorded result wins over the request — partial and numbered reads",
           "[claude][changes]") {
   const std::string cwd = R"J("cwd":"/w/app","sessionId":"s1")J";
   Collect c = parseLines({

@@ -524,7 +524,7 @@ TEST_CASE("Codex: a corrupt line is reported with its number and the rest parsed
   CHECK(c.texts(EventKind::User) == std::vector<std::string>{"one", "two"});
 }
 
-TEST_CASE("Codex: unknown records are kept raw and counted; bookkeeping is dropped", "[codex]") {
+TEST_CASE("Codex: unknown records are kept raw and counted — bookkeeping is dropped", "[codex]") {
   Collect c = parseLines(
       {metaLine("s1"), rec("mystery", {{"x", 1}}), rec("event_msg", {{"type", "brand_new_event"}}),
        rec("event_msg", {{"type", "token_count"}, {"info", nullptr}}),

@@ -11,7 +11,7 @@ using namespace mantra;
 using namespace mantra::test;
 using nlohmann::json;
 
-TEST_CASE("Origin: fingerprints ignore whitespace; short lines are trivial", "[origin]") {
+TEST_CASE("Origin: fingerprints ignore whitespace — short lines are trivial", "[origin]") {
   CHECK(origin::fingerprint("  return x + 1") == origin::fingerprint("return x+1\r"));
   CHECK(origin::fingerprint("return x + 1") != origin::fingerprint("return x + 2"));
   CHECK(origin::fingerprint(" \t ") == 0);

@@ -372,7 +372,7 @@ TEST_CASE("applyReplace: counts, creation and failures", "[patch]") {
   }
 }
 
-TEST_CASE("applyReplace keeps \\r\\n files byte for byte", "[patch]") {
+TEST_CASE("applyReplace keeps CRLF files byte for byte", "[patch]") {
   const std::string crlf = "one\r\ntwo\r\nthree\r\n";
   SECTION("old text with the file's breaks") {
     const auto r = applyReplace(crlf, "two\r\n", "2\r\n", false, std::nullopt);
@@ -573,7 +573,7 @@ TEST_CASE("applyUnifiedDiff checks positions, searches offsets and names the hun
   }
 }
 
-TEST_CASE("applyUnifiedDiff: missing newlines, \\r\\n, empty ranges", "[patch]") {
+TEST_CASE("applyUnifiedDiff: missing newlines, CRLF, empty ranges", "[patch]") {
   SECTION("no newline at end of file, both ways") {
     const std::string d1 = "@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n";
     CHECK(applyUnifiedDiff("a\nb", d1).content == "a\nb\n");
