@@ -9,19 +9,6 @@
 namespace mantra::searchplan {
 namespace {
 
-bool wordChar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c >= 0x80;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char &c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool allWordChars(std::string_view w) {
   return !w.empty() && std::all_of(w.begin(), w.end(),
                                    [](char c) { return wordChar(static_cast<unsigned char>(c)); });
@@ -46,22 +33,6 @@ bool identifierLike(std::string_view w) {
       letter = true;
   }
   return camel || (letter && (underscore || digit));
-}
-
-// The words of a text as the title boost compares them: lowercased runs of word characters.
-std::vector<std::string> wordsOf(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && !wordChar(static_cast<unsigned char>(s[i])))
-      ++i;
-    const size_t start = i;
-    while (i < s.size() && wordChar(static_cast<unsigned char>(s[i])))
-      ++i;
-    if (i > start)
-      out.push_back(lower(s.substr(start, i - start)));
-  }
-  return out;
 }
 
 // Does any row hold this token? (One doclist lookup.)

@@ -9,9 +9,6 @@
 #include <optional>
 
 namespace mantra {
-namespace {
-
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -20,6 +17,25 @@ std::string lower(std::string_view s) {
       c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
+
+std::vector<std::string> wordsOf(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && !wordChar(static_cast<unsigned char>(s[i])))
+      ++i;
+    const size_t start = i;
+    while (i < s.size() && wordChar(static_cast<unsigned char>(s[i])))
+      ++i;
+    if (i > start)
+      out.push_back(lower(s.substr(start, i - start)));
+  }
+  return out;
+}
+
+namespace {
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // 1-based code-point column of byte offset `at`.
 int columnOf(std::string_view q, size_t at) {

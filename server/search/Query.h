@@ -34,6 +34,17 @@
 
 namespace mantra {
 
+// Text helpers the query parser, the planner and the ranking share.
+// A byte of a word: ASCII letters and digits, '_', and every byte of a non-ASCII character.
+inline bool wordChar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c >= 0x80;
+}
+// ASCII lowercase (non-ASCII bytes unchanged).
+std::string lower(std::string_view s);
+// The lowercased runs of word characters of a text.
+std::vector<std::string> wordsOf(std::string_view s);
+
 // One text condition as typed: a bare word, a "quoted phrase", either one ending in *.
 struct TextTerm {
   std::string text; // without the quotes and the trailing *

@@ -44,11 +44,6 @@ constexpr int kPlainSnippet = 160; // code points of a step's start shown when n
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-bool wordChar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c >= 0x80;
-}
-
 // Collapses whitespace, removes the highlight markers and records where they were.
 void finishSnippet(const std::string &raw, SearchStep &hit) {
   std::string out;
@@ -118,29 +113,6 @@ int codePoints(std::string_view s) {
   for (char c : s)
     n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char &c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::vector<std::string> wordsOf(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && !wordChar(static_cast<unsigned char>(s[i])))
-      ++i;
-    const size_t start = i;
-    while (i < s.size() && wordChar(static_cast<unsigned char>(s[i])))
-      ++i;
-    if (i > start)
-      out.push_back(lower(s.substr(start, i - start)));
-  }
-  return out;
 }
 
 // A light stemmer for comparing query words with title words (the index has its own, Porter).
