@@ -123,6 +123,10 @@ def main():
                 print(f"FAIL  {q['query']!r}: {err}")
                 continue
             got = [s["session"]["id"] for s in res["sessions"]]
+            if want.startswith("aider:"):
+                # An Aider id hashes the folder the fixture sits in: compare the start time only.
+                got = [want if g.startswith("aider:") and g.rsplit("-", 1)[-1] ==
+                       want.rsplit("-", 1)[-1] else g for g in got]
             rank = got.index(want) + 1 if want in got else None
             rows.append(dict(query=q["query"], expect=want, rank=rank, top=got[:3], ms=res["ms"],
                              wall_ms=wall))

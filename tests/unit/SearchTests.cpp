@@ -132,6 +132,19 @@ struct Fixtures {
     static Fixtures f;
     return f;
   }
+  // The Aider session's id: its first part hashes the folder the fixture was copied to.
+  std::string aiderId() {
+    SessionFilter all;
+    all.agent = "aider";
+    all.limit = 10;
+    auto rows = env.store->sessions(all);
+    REQUIRE(rows);
+    for (const auto &s : *rows)
+      if (s.id.size() > 16 && s.id.compare(s.id.size() - 16, 16, "-20250302T101542") == 0)
+        return s.id;
+    FAIL("no Aider session of 2025-03-02 10:15:42");
+    return {};
+  }
   SearchResult run(const std::string &q, const std::string &cwd = "", int limit = 50) {
     SearchOptions o;
     o.query = q;
@@ -545,8 +558,7 @@ TEST_CASE("search filters select what they say on the fixture sessions", "[searc
           std::set<std::string>{kCodex});
     CHECK(idSet(f.run("tool:run_shell* agent:gemini")) ==
           std::set<std::string>{kGemini, kGeminiLegacy, kDockerAlpine});
-    CHECK(idSet(f.run("tool:run_shell")) ==
-          std::set<std::string>{"aider:3976055cc3d7-20250302T101542"}); // exact name
+    CHECK(idSet(f.run("tool:run_shell")) == std::set<std::string>{f.aiderId()}); // exact name
     const auto unittest = f.run("cmd:unittest");
     CHECK(idSet(unittest) == kGenerated);
     for (const auto &s : unittest.sessions)
@@ -580,7 +592,7 @@ TEST_CASE("search filters select what they say on the fixture sessions", "[searc
           std::set<std::string>{kWsReconnect, kWsExplore, kSlowSearch});
     const auto old = idSet(f.run("before:2026-01-01"));
     CHECK(old.count(kCss) == 1);
-    CHECK(old.count("aider:3976055cc3d7-20250302T101542") == 1);
+    CHECK(old.count(f.aiderId()) == 1);
     CHECK(old.count("cline:0f8e7d6c-5b4a-4392-8a1b-2c3d4e5f6a7b") == 0); // no time recorded
     CHECK(idSet(f.run("after:7d")) == kGenerated);                       // kNow − 7 days
     CHECK(idSet(f.run("verbose before:1w")).empty());
