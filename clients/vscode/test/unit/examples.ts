@@ -1,6 +1,4 @@
-// The protocol's example transcripts (protocol/examples/, and examples/specified/ for methods
-// specified before the server serves them; a file moves from the latter to the former when the
-// server catches up). Read from wherever the transcript is now.
+// The protocol's example transcripts (protocol/examples/), recorded from the real server.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -12,13 +10,11 @@ export interface Step {
   notification?: { method: string; params?: unknown };
 }
 
-/** The transcript `<name>.json`, from examples/ or examples/specified/. */
+/** The transcript `<name>.json`. */
 export function transcript(name: string): Step[] {
-  for (const dir of [examplesDir, join(examplesDir, "specified")]) {
-    const file = join(dir, `${name}.json`);
-    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
-  }
-  throw new Error(`no example transcript ${name}.json`);
+  const file = join(examplesDir, `${name}.json`);
+  if (!existsSync(file)) throw new Error(`no example transcript ${name}.json`);
+  return JSON.parse(readFileSync(file, "utf8"));
 }
 
 /** The first successful result of `method` in transcript `name`. */

@@ -30,14 +30,10 @@ const schemaFor: Record<string, string> = {
 
 function transcripts(): [string, { request?: any; response?: any; notification?: any }[]][] {
   const out: [string, any[]][] = [];
-  for (const dir of [examplesDir, join(examplesDir, "specified")])
-    for (const f of readdirSync(dir)
-      .filter((x) => x.endsWith(".json"))
-      .sort())
-      out.push([
-        join(dir, f).slice(examplesDir.length + 1),
-        JSON.parse(readFileSync(join(dir, f), "utf8")),
-      ]);
+  for (const f of readdirSync(examplesDir)
+    .filter((x) => x.endsWith(".json"))
+    .sort())
+    out.push([f, JSON.parse(readFileSync(join(examplesDir, f), "utf8"))]);
   return out;
 }
 
