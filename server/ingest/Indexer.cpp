@@ -329,8 +329,11 @@ Expected<IndexReport> Indexer::run(const std::vector<std::string> &paths,
   if (auto st = commitBatch(); !st)
     return st.error();
   // Sessions indexed before line origins existed (schema 3): their lines, from the stored file
-  // states, a few hundred sessions per transaction.
-  for (;;) {
+  // states, a few hundred sessions per transaction (none, usually: no write transaction then).
+  auto pending = store_.pendingOriginSessions(1);
+  if (!pending)
+    return pending.error();
+  while (!pending->empty()) {
     if (auto st = store_.begin(); !st)
       return st.error();
     auto done = origin::rebuildPending(store_, 200);
